@@ -1,0 +1,46 @@
+import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron'
+import { toErrorPayload, ApiError } from '../core/api/errors'
+import type { Tapedeck } from '../core/tapedeck'
+import { IPC_EVENT, IPC_INVOKE, IPC_PICK_DIRECTORY } from '../../preload/bridge'
+import { isTrustedFrame } from './security'
+
+/** Electron IPC transport: the same router as serve mode, behind a sender-frame check. */
+export function registerIpc(core: Tapedeck, indexHtml: string): () => void {
+  const checkSender = (event: IpcMainInvokeEvent) => {
+    if (!isTrustedFrame(event.senderFrame, indexHtml)) {
+      throw new ApiError('unauthorized', 'IPC call from an untrusted frame')
+    }
+  }
+
+  ipcMain.handle(IPC_INVOKE, async (event, method: unknown, args: unknown) => {
+    try {
+      checkSender(event)
+      return { result: await core.api.call(method, args) }
+    } catch (err) {
+      // Electron would pass on only the message of a thrown error; send the code too.
+      return { error: toErrorPayload(err) }
+    }
+  })
+
+  ipcMain.handle(IPC_PICK_DIRECTORY, async (event) => {
+    checkSender(event)
+    const window = BrowserWindow.fromWebContents(event.sender)
+    const options = { properties: ['openDirectory' as const, 'createDirectory' as const] }
+    const result = window
+      ? await dialog.showOpenDialog(window, options)
+      : await dialog.showOpenDialog(options)
+    return result.canceled ? null : (result.filePaths[0] ?? null)
+  })
+
+  const unsubscribe = core.events.onAny((name, payload) => {
+    for (const window of BrowserWindow.getAllWindows()) {
+      if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, name, payload)
+    }
+  })
+
+  return () => {
+    unsubscribe()
+    ipcMain.removeHandler(IPC_INVOKE)
+    ipcMain.removeHandler(IPC_PICK_DIRECTORY)
+  }
+}

@@ -1,0 +1,193 @@
+import type { Command } from 'commander'
+import type { ApiArgs, ChangerConfig, DriveConfig } from '../../core/api/contract'
+import type { Run } from '../context'
+import { boolean, collect, defined, integer } from '../options'
+
+export function registerDriveCommands(program: Command, run: Run): void {
+  const drive = program.command('drive').description('Configure tape drives (tape.cfg)')
+
+  drive
+    .command('list')
+    .description('List configured drives')
+    .action(
+      run(async (ctx) => {
+        ctx.out.list<DriveConfig>(await ctx.call('drive.list', {}), [
+          { header: 'name', value: (d) => d.name },
+          { header: 'type', value: (d) => d.type },
+          { header: 'path', value: (d) => d.path },
+          { header: 'changer', value: (d) => d.changer },
+          {
+            header: 'changer-drivenum',
+            value: (d) => (d.changer ? (d['changer-drivenum'] ?? 0) : undefined)
+          }
+        ])
+      })
+    )
+
+  drive
+    .command('config <name>')
+    .description('Show the configuration of a drive')
+    .action(
+      run(async (ctx, name: string) =>
+        ctx.out.object((await ctx.call('drive.config', { name })).config)
+      )
+    )
+
+  drive
+    .command('create <name>')
+    .description('Add a drive')
+    .requiredOption(
+      '--path <path>',
+      'SCSI generic device (/dev/tape/by-id/…-sg, /dev/sgN) or iscsi://host[:port]/<iqn>/<lun>'
+    )
+    .option('--changer <changer>', 'changer (library) this drive sits in')
+    .option(
+      '--changer-drivenum <n>',
+      'drive number inside the changer (default 0)',
+      integer(0, 255)
+    )
+    .action(
+      run(async (ctx, name: string, o) => {
+        await ctx.call(
+          'drive.create',
+          defined({ name, path: o.path, changer: o.changer, 'changer-drivenum': o.changerDrivenum })
+        )
+        ctx.out.done()
+      })
+    )
+
+  drive
+    .command('update <name>')
+    .description('Change a drive')
+    .option('--path <path>', 'device path')
+    .option('--changer <changer>', 'changer this drive sits in')
+    .option('--changer-drivenum <n>', 'drive number inside the changer', integer(0, 255))
+    .option(
+      '--delete <property>',
+      'remove a property: changer, changer-drivenum (repeatable)',
+      collect
+    )
+    .option('--digest <digest>', 'refuse if tape.cfg changed since this digest')
+    .action(
+      run(async (ctx, name: string, o) => {
+        await ctx.call(
+          'drive.update',
+          defined({
+            name,
+            path: o.path,
+            changer: o.changer,
+            'changer-drivenum': o.changerDrivenum,
+            delete: o.delete as ApiArgs<'drive.update'>['delete'],
+            digest: o.digest
+          })
+        )
+        ctx.out.done()
+      })
+    )
+
+  drive
+    .command('remove <name>')
+    .description('Remove a drive from the configuration')
+    .action(
+      run(async (ctx, name: string) => {
+        await ctx.call('drive.remove', { name })
+        ctx.out.done()
+      })
+    )
+}
+
+export function registerChangerCommands(program: Command, run: Run): void {
+  const changer = program
+    .command('changer')
+    .description('Configure changers / tape libraries (tape.cfg)')
+
+  changer
+    .command('list')
+    .description('List configured changers')
+    .action(
+      run(async (ctx) => {
+        ctx.out.list<ChangerConfig>(await ctx.call('changer.list', {}), [
+          { header: 'name', value: (c) => c.name },
+          { header: 'path', value: (c) => c.path },
+          { header: 'export-slots', value: (c) => c['export-slots'] },
+          { header: 'eject-before-unload', value: (c) => c['eject-before-unload'] }
+        ])
+      })
+    )
+
+  changer
+    .command('config <name>')
+    .description('Show the configuration of a changer')
+    .action(
+      run(async (ctx, name: string) =>
+        ctx.out.object((await ctx.call('changer.config', { name })).config)
+      )
+    )
+
+  changer
+    .command('create <name>')
+    .description('Add a changer')
+    .requiredOption(
+      '--path <path>',
+      'SCSI generic device of the changer or iscsi://host[:port]/<iqn>/<lun>'
+    )
+    .option('--export-slots <list>', 'slots to use as import/export (mail) slots, e.g. 14,15,16')
+    .option(
+      '--eject-before-unload [bool]',
+      'eject the tape in the drive before moving it out',
+      boolean
+    )
+    .action(
+      run(async (ctx, name: string, o) => {
+        await ctx.call(
+          'changer.create',
+          defined({
+            name,
+            path: o.path,
+            'export-slots': o.exportSlots,
+            'eject-before-unload': o.ejectBeforeUnload
+          })
+        )
+        ctx.out.done()
+      })
+    )
+
+  changer
+    .command('update <name>')
+    .description('Change a changer')
+    .option('--path <path>', 'device path')
+    .option('--export-slots <list>', 'slots to use as import/export slots')
+    .option('--eject-before-unload [bool]', 'eject before unload', boolean)
+    .option(
+      '--delete <property>',
+      'remove a property: export-slots, eject-before-unload (repeatable)',
+      collect
+    )
+    .option('--digest <digest>', 'refuse if tape.cfg changed since this digest')
+    .action(
+      run(async (ctx, name: string, o) => {
+        await ctx.call(
+          'changer.update',
+          defined({
+            name,
+            path: o.path,
+            'export-slots': o.exportSlots,
+            'eject-before-unload': o.ejectBeforeUnload,
+            delete: o.delete as ApiArgs<'changer.update'>['delete'],
+            digest: o.digest
+          })
+        )
+        ctx.out.done()
+      })
+    )
+
+  changer
+    .command('remove <name>')
+    .description('Remove a changer (refused while a drive uses it)')
+    .action(
+      run(async (ctx, name: string) => {
+        await ctx.call('changer.remove', { name })
+        ctx.out.done()
+      })
+    )
+}

@@ -1,0 +1,341 @@
+/**
+ * The one contract between the core and every client (renderer over IPC or WebSocket, CLI, tests).
+ *
+ * Each method has an argument schema and a result schema; each event a payload schema. Field names
+ * follow the PBS API (kebab-case) so JSON from the CLI and the API looks like PBS's. The renderer
+ * imports only the types from this file (`import type`), never the schemas.
+ */
+import { z } from 'zod'
+
+// ---------------------------------------------------------------------------------------------
+// Shared value formats (PBS `PROXMOX_SAFE_ID` and friends)
+
+const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
+
+const safeId = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .min(min, `${what} must be at least ${min} characters`)
+    .max(max, `${what} must be at most ${max} characters`)
+    .regex(
+      SAFE_ID,
+      `${what} may contain only letters, digits, '_', '.' and '-' and must not start with '.' or '-'`
+    )
+
+export const DriveName = safeId('drive name', 3, 32)
+export const ChangerName = safeId('changer name', 3, 32)
+export const PoolName = safeId('pool name', 2, 32)
+export const DatastoreName = safeId('datastore name', 3, 32)
+
+/** Single-line text without control characters (section-config values cannot hold them). */
+const singleLine = (what: string, max: number) =>
+  z
+    .string()
+    .max(max, `${what} must be at most ${max} characters`)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\x00-\x1f\x7f]*$/, `${what} must be a single line without control characters`)
+
+export const Comment = singleLine('comment', 128)
+export const Digest = z.string().regex(/^[0-9a-f]{64}$/, 'digest must be 64 hex digits')
+export const Upid = z.string().regex(/^UPID:[^\n]+:$/, 'not a task id (UPID)')
+
+const Empty = z.strictObject({})
+const Void = z.null()
+
+// ---------------------------------------------------------------------------------------------
+// Devices (tape.cfg)
+
+export const DriveConfig = z.strictObject({
+  name: DriveName,
+  type: z.enum(['lto', 'virtual']),
+  path: z.string(),
+  changer: ChangerName.optional(),
+  'changer-drivenum': z.number().int().min(0).max(255).optional(),
+  'max-size': z.number().int().positive().optional()
+})
+
+export const ChangerConfig = z.strictObject({
+  name: ChangerName,
+  path: z.string(),
+  'export-slots': z.string().optional(),
+  'eject-before-unload': z.boolean().optional()
+})
+
+const DrivePath = z.string().min(1, 'path must not be empty').max(256)
+const ExportSlots = z
+  .string()
+  .regex(
+    /^\s*[0-9]+(\s*,\s*[0-9]+)*\s*$/,
+    'export-slots must be a comma separated list of slot numbers'
+  )
+
+// ---------------------------------------------------------------------------------------------
+// Media pools (media-pool.cfg)
+
+export const PoolConfig = z.strictObject({
+  name: PoolName,
+  allocation: z.string().optional(),
+  retention: z.string().optional(),
+  template: z.string().optional(),
+  encrypt: z.string().optional(),
+  comment: z.string().optional()
+})
+
+const PoolFields = {
+  allocation: singleLine('allocation', 256).optional(),
+  retention: singleLine('retention', 256).optional(),
+  template: singleLine('template', 64).optional(),
+  encrypt: z
+    .string()
+    .regex(
+      /^([0-9a-fA-F]{2}:){31}[0-9a-fA-F]{2}$/,
+      'encrypt must be a key fingerprint: 32 hex bytes separated by colons'
+    )
+    .optional(),
+  comment: Comment.optional()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Datastores (datastore.cfg; only the registry here)
+
+export const DatastoreConfig = z
+  .object({ name: DatastoreName, path: z.string(), comment: z.string().optional() })
+  .catchall(z.string())
+
+export const DatastoreScan = z.strictObject({
+  time: z.number().int(),
+  namespaces: z.number().int(),
+  groups: z.number().int(),
+  snapshots: z.number().int(),
+  chunks: z.number().int(),
+  'chunk-bytes': z.number().int()
+})
+
+export const DatastoreStatus = z.strictObject({
+  name: DatastoreName,
+  path: z.string(),
+  exists: z.boolean(),
+  total: z.number().optional(),
+  used: z.number().optional(),
+  avail: z.number().optional(),
+  'last-scan': DatastoreScan.optional()
+})
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+export const TaskState = z.enum(['running', 'ok', 'warning', 'error', 'aborted'])
+
+export const TaskProgress = z.strictObject({
+  done: z.number(),
+  total: z.number().optional(),
+  unit: z.enum(['bytes', 'items']),
+  /** units per second, averaged over the last few seconds */
+  rate: z.number().optional(),
+  /** seconds until done, when total and rate are known */
+  eta: z.number().optional(),
+  message: z.string().optional()
+})
+
+export const TaskInfo = z.strictObject({
+  upid: z.string(),
+  node: z.string(),
+  pid: z.number().int(),
+  starttime: z.number().int(),
+  worker_type: z.string(),
+  worker_id: z.string().optional(),
+  user: z.string(),
+  endtime: z.number().int().optional(),
+  state: TaskState,
+  /** PBS status text: "OK", "WARNINGS: n", the error message, or "aborted: …" */
+  status: z.string().optional(),
+  progress: TaskProgress.optional()
+})
+
+export const TaskLogLine = z.strictObject({
+  n: z.number().int(),
+  t: z.number().int(),
+  text: z.string()
+})
+
+// ---------------------------------------------------------------------------------------------
+// Methods
+
+const method = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R) => ({ args, result })
+const withDigest = { digest: Digest.optional() }
+const TaskStarted = z.strictObject({ upid: z.string() })
+
+export const API = {
+  'system.info': method(
+    Empty,
+    z.strictObject({
+      version: z.string(),
+      home: z.string(),
+      node: z.string(),
+      timezone: z.string()
+    })
+  ),
+
+  'drive.list': method(Empty, z.array(DriveConfig)),
+  'drive.config': method(
+    z.strictObject({ name: DriveName }),
+    z.strictObject({ config: DriveConfig, digest: Digest })
+  ),
+  'drive.create': method(
+    z.strictObject({
+      name: DriveName,
+      path: DrivePath,
+      changer: ChangerName.optional(),
+      'changer-drivenum': z.number().int().min(0).max(255).optional()
+    }),
+    Void
+  ),
+  'drive.update': method(
+    z.strictObject({
+      name: DriveName,
+      path: DrivePath.optional(),
+      changer: ChangerName.optional(),
+      'changer-drivenum': z.number().int().min(0).max(255).optional(),
+      delete: z.array(z.enum(['changer', 'changer-drivenum'])).optional(),
+      ...withDigest
+    }),
+    Void
+  ),
+  'drive.remove': method(z.strictObject({ name: DriveName, ...withDigest }), Void),
+
+  'changer.list': method(Empty, z.array(ChangerConfig)),
+  'changer.config': method(
+    z.strictObject({ name: ChangerName }),
+    z.strictObject({ config: ChangerConfig, digest: Digest })
+  ),
+  'changer.create': method(
+    z.strictObject({
+      name: ChangerName,
+      path: DrivePath,
+      'export-slots': ExportSlots.optional(),
+      'eject-before-unload': z.boolean().optional()
+    }),
+    Void
+  ),
+  'changer.update': method(
+    z.strictObject({
+      name: ChangerName,
+      path: DrivePath.optional(),
+      'export-slots': ExportSlots.optional(),
+      'eject-before-unload': z.boolean().optional(),
+      delete: z.array(z.enum(['export-slots', 'eject-before-unload'])).optional(),
+      ...withDigest
+    }),
+    Void
+  ),
+  'changer.remove': method(z.strictObject({ name: ChangerName, ...withDigest }), Void),
+
+  'pool.list': method(Empty, z.array(PoolConfig)),
+  'pool.config': method(
+    z.strictObject({ name: PoolName }),
+    z.strictObject({ config: PoolConfig, digest: Digest })
+  ),
+  'pool.create': method(z.strictObject({ name: PoolName, ...PoolFields }), Void),
+  'pool.update': method(
+    z.strictObject({
+      name: PoolName,
+      ...PoolFields,
+      delete: z
+        .array(z.enum(['allocation', 'retention', 'template', 'encrypt', 'comment']))
+        .optional(),
+      ...withDigest
+    }),
+    Void
+  ),
+  'pool.remove': method(z.strictObject({ name: PoolName, ...withDigest }), Void),
+
+  'datastore.list': method(Empty, z.array(DatastoreConfig)),
+  'datastore.config': method(
+    z.strictObject({ name: DatastoreName }),
+    z.strictObject({ config: DatastoreConfig, digest: Digest })
+  ),
+  'datastore.add': method(
+    z.strictObject({
+      name: DatastoreName,
+      path: z.string().min(1, 'path must not be empty').max(4096),
+      comment: Comment.optional()
+    }),
+    Void
+  ),
+  'datastore.remove': method(z.strictObject({ name: DatastoreName, ...withDigest }), Void),
+  'datastore.status': method(z.strictObject({ name: DatastoreName }), DatastoreStatus),
+  'datastore.scan': method(z.strictObject({ name: DatastoreName }), TaskStarted),
+
+  'calendar.preview': method(
+    z.strictObject({
+      event: z.string().min(1).max(256),
+      /** ISO 8601 or epoch seconds; default now */
+      from: z.union([z.string(), z.number()]).optional(),
+      count: z.number().int().min(1).max(1000).optional(),
+      /** IANA time zone; default the core's local zone */
+      timezone: z.string().optional()
+    }),
+    z.strictObject({ normalized: z.string(), next: z.array(z.string()) })
+  ),
+  'timespan.preview': method(
+    z.strictObject({ span: z.string().min(1).max(256) }),
+    z.strictObject({ seconds: z.number(), normalized: z.string() })
+  ),
+
+  'task.list': method(
+    z.strictObject({
+      running: z.boolean().optional(),
+      start: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(1000).optional()
+    }),
+    z.strictObject({ total: z.number().int(), tasks: z.array(TaskInfo) })
+  ),
+  'task.status': method(z.strictObject({ upid: Upid }), TaskInfo),
+  'task.log': method(
+    z.strictObject({
+      upid: Upid,
+      start: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(50_000).optional()
+    }),
+    z.strictObject({ total: z.number().int(), lines: z.array(TaskLogLine) })
+  ),
+  'task.stop': method(z.strictObject({ upid: Upid }), Void)
+} as const
+
+export type ApiMethod = keyof typeof API
+export const API_METHODS = Object.keys(API) as ApiMethod[]
+export type ApiArgs<M extends ApiMethod> = z.input<(typeof API)[M]['args']>
+export type ApiResult<M extends ApiMethod> = z.output<(typeof API)[M]['result']>
+
+// ---------------------------------------------------------------------------------------------
+// Events (core → clients)
+
+export const CONFIG_FILES = ['tape.cfg', 'media-pool.cfg', 'tape-job.cfg', 'datastore.cfg'] as const
+
+export const EVENTS = {
+  'task.started': TaskInfo,
+  'task.progress': z.strictObject({ upid: z.string(), progress: TaskProgress }),
+  'task.log': z.strictObject({ upid: z.string(), line: TaskLogLine }),
+  'task.finished': TaskInfo,
+  'config.changed': z.strictObject({ file: z.enum(CONFIG_FILES) })
+} as const
+
+export type ApiEvent = keyof typeof EVENTS
+export type ApiEventPayload<E extends ApiEvent> = z.output<(typeof EVENTS)[E]>
+
+export type DriveConfig = z.output<typeof DriveConfig>
+export type ChangerConfig = z.output<typeof ChangerConfig>
+export type PoolConfig = z.output<typeof PoolConfig>
+export type DatastoreConfig = z.output<typeof DatastoreConfig>
+export type DatastoreStatus = z.output<typeof DatastoreStatus>
+export type DatastoreScan = z.output<typeof DatastoreScan>
+export type TaskInfo = z.output<typeof TaskInfo>
+export type TaskProgress = z.output<typeof TaskProgress>
+export type TaskLogLine = z.output<typeof TaskLogLine>
+export type TaskState = z.output<typeof TaskState>
+
+/** The wire envelope used by the WebSocket and IPC transports. */
+export type RpcRequest = { id: number; method: string; args: unknown }
+export type RpcResponse =
+  { id: number; result: unknown } | { id: number; error: { code: string; message: string } }
+export type RpcEvent = { event: ApiEvent; payload: unknown }

@@ -1,0 +1,147 @@
+/** Each API method, wired to the service that does the work. */
+import { statfs } from 'node:fs/promises'
+import {
+  CalendarEventError,
+  formatCalendarEvent,
+  nextCalendarEvent,
+  parseCalendarEvent
+} from '../media/calendar-event'
+import { TimeSpanError, formatTimeSpan, parseTimeSpan } from '../media/time-span'
+import { scanDatastore } from '../datastore/scan'
+import { formatIso, localTimeZone, parseTimeArg } from '../util/time'
+import type { DatastoreScan } from './contract'
+import { invalidArgument } from './errors'
+import type { Handlers } from './router'
+import type { CoreServices } from '../tapedeck'
+
+function checkTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone })
+    return timeZone
+  } catch {
+    throw invalidArgument(`unknown time zone '${timeZone}'`)
+  }
+}
+
+export function calendarPreview(
+  event: string,
+  from?: string | number,
+  count = 5,
+  timeZone?: string
+) {
+  const zone = checkTimeZone(timeZone ?? localTimeZone())
+  let parsed
+  try {
+    parsed = parseCalendarEvent(event)
+  } catch (err) {
+    if (err instanceof CalendarEventError) throw invalidArgument(err.message)
+    throw err
+  }
+  let t: number
+  try {
+    t = from === undefined ? Math.floor(Date.now() / 1000) : parseTimeArg(from, zone)
+  } catch (err) {
+    throw invalidArgument((err as Error).message)
+  }
+  const next: string[] = []
+  for (let i = 0; i < count; i++) {
+    const n = nextCalendarEvent(parsed, t, zone)
+    if (n === null) break
+    next.push(formatIso(n, zone))
+    t = n
+  }
+  return { normalized: formatCalendarEvent(parsed), next }
+}
+
+export function timespanPreview(span: string) {
+  try {
+    const parsed = parseTimeSpan(span)
+    return { seconds: parsed.seconds, normalized: formatTimeSpan(parsed) }
+  } catch (err) {
+    if (err instanceof TimeSpanError) throw invalidArgument(err.message)
+    throw err
+  }
+}
+
+export function createHandlers(core: CoreServices): Handlers {
+  const { devices, pools, datastores } = core.config
+  return {
+    'system.info': async () => ({
+      version: core.version,
+      home: core.home,
+      node: core.tasks.node,
+      timezone: localTimeZone()
+    }),
+
+    'drive.list': () => devices.listDrives(),
+    'drive.config': ({ name }) => devices.drive(name),
+    'drive.create': (args) => devices.createDrive(args),
+    'drive.update': (args) => devices.updateDrive(args),
+    'drive.remove': ({ name, digest }) => devices.removeDrive(name, digest),
+
+    'changer.list': () => devices.listChangers(),
+    'changer.config': ({ name }) => devices.changer(name),
+    'changer.create': (args) => devices.createChanger(args),
+    'changer.update': (args) => devices.updateChanger(args),
+    'changer.remove': ({ name, digest }) => devices.removeChanger(name, digest),
+
+    'pool.list': () => pools.list(),
+    'pool.config': ({ name }) => pools.get(name),
+    'pool.create': (args) => pools.create(args),
+    'pool.update': (args) => pools.update(args),
+    'pool.remove': ({ name, digest }) => pools.remove(name, digest),
+
+    'datastore.list': () => datastores.list(),
+    'datastore.config': ({ name }) => datastores.get(name),
+    'datastore.add': (args) => datastores.add(args),
+    'datastore.remove': async ({ name, digest }) => {
+      await datastores.remove(name, digest)
+      await core.db('datastore_scans').where({ name }).delete()
+    },
+    'datastore.status': async ({ name }) => {
+      const { config } = await datastores.get(name)
+      const row = await core.db('datastore_scans').where({ name }).first()
+      const lastScan: DatastoreScan | undefined = row && {
+        time: row.time,
+        namespaces: row.namespaces,
+        groups: row.groups,
+        snapshots: row.snapshots,
+        chunks: row.chunks,
+        'chunk-bytes': row.chunk_bytes
+      }
+      try {
+        const fs = await statfs(config.path)
+        return {
+          name,
+          path: config.path,
+          exists: true,
+          total: fs.blocks * fs.bsize,
+          used: (fs.blocks - fs.bfree) * fs.bsize,
+          avail: fs.bavail * fs.bsize,
+          'last-scan': lastScan
+        }
+      } catch {
+        return { name, path: config.path, exists: false, 'last-scan': lastScan }
+      }
+    },
+    'datastore.scan': async ({ name }) => {
+      const { config } = await datastores.get(name)
+      const upid = await core.tasks.start({ type: 'datastore-scan', id: name }, async (ctx) => {
+        const scan = await scanDatastore(config.path, ctx)
+        const row = { name, ...scan, chunk_bytes: scan['chunk-bytes'] }
+        delete (row as Partial<typeof row>)['chunk-bytes']
+        await core.db('datastore_scans').insert(row).onConflict('name').merge()
+      })
+      return { upid }
+    },
+
+    'calendar.preview': async ({ event, from, count, timezone }) =>
+      calendarPreview(event, from, count, timezone),
+    'timespan.preview': async ({ span }) => timespanPreview(span),
+
+    'task.list': (args) => core.tasks.list(args),
+    'task.status': ({ upid }) => core.tasks.status(upid),
+    'task.log': ({ upid, start, limit }) => core.tasks.log(upid, start, limit),
+    'task.stop': ({ upid }) => core.tasks.stop(upid)
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Datastore scan: how much is in a PBS datastore directory — namespaces, backup groups, finished
+ * snapshots, chunks and their bytes. Walking `.chunks` (up to 65 536 prefix directories) takes a
+ * while on a big store, so it runs as a task with progress.
+ */
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { DatastoreScan } from '../api/contract'
+import type { TaskContext } from '../jobs/task-runner'
+
+const BACKUP_TYPES = new Set(['vm', 'ct', 'host'])
+const BACKUP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
+const SNAPSHOT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
+const CHUNK_PREFIX = /^[0-9a-f]{4}$/
+const CHUNK_NAME = /^[0-9a-f]{64}$/
+const MAX_NAMESPACE_DEPTH = 7
+
+async function directories(path: string): Promise<string[]> {
+  try {
+    const entries = await readdir(path, { withFileTypes: true })
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false
+  )
+}
+
+type Counts = Omit<DatastoreScan, 'time' | 'chunks' | 'chunk-bytes'>
+
+/** Count groups and snapshots in one namespace directory, then descend into `ns/<child>`. */
+async function scanNamespace(dir: string, depth: number, counts: Counts, ctx: TaskContext) {
+  ctx.checkAbort()
+  for (const type of await directories(dir)) {
+    if (!BACKUP_TYPES.has(type)) continue
+    for (const id of await directories(join(dir, type))) {
+      if (!BACKUP_ID.test(id)) continue
+      counts.groups++
+      for (const time of await directories(join(dir, type, id))) {
+        if (
+          SNAPSHOT_TIME.test(time) &&
+          (await exists(join(dir, type, id, time, 'index.json.blob')))
+        ) {
+          counts.snapshots++
+        }
+      }
+    }
+  }
+  if (depth >= MAX_NAMESPACE_DEPTH) return
+  for (const child of await directories(join(dir, 'ns'))) {
+    counts.namespaces++
+    await scanNamespace(join(dir, 'ns', child), depth + 1, counts, ctx)
+  }
+}
+
+export async function scanDatastore(path: string, ctx: TaskContext): Promise<DatastoreScan> {
+  if (!(await exists(path))) throw new Error(`datastore directory ${path} does not exist`)
+  ctx.log(`scanning datastore at ${path}`)
+  const counts: Counts = { namespaces: 0, groups: 0, snapshots: 0 }
+  await scanNamespace(path, 0, counts, ctx)
+  ctx.log(
+    `found ${counts.namespaces} namespaces, ${counts.groups} backup groups, ${counts.snapshots} finished snapshots`
+  )
+
+  const chunkDir = join(path, '.chunks')
+  const prefixes = (await directories(chunkDir)).filter((name) => CHUNK_PREFIX.test(name))
+  if (prefixes.length === 0) ctx.warn(`no chunk store found at ${chunkDir}`)
+  let chunks = 0
+  let chunkBytes = 0
+  for (const [index, prefix] of prefixes.entries()) {
+    ctx.checkAbort()
+    const entries = await readdir(join(chunkDir, prefix), { withFileTypes: true })
+    for (const entry of entries) {
+      if (!entry.isFile() || !CHUNK_NAME.test(entry.name)) continue
+      chunks++
+      chunkBytes += (await stat(join(chunkDir, prefix, entry.name))).size
+    }
+    ctx.progress({
+      done: index + 1,
+      total: prefixes.length,
+      unit: 'items',
+      message: `chunk directories (${chunks} chunks so far)`
+    })
+  }
+  ctx.log(`found ${chunks} chunks using ${chunkBytes} bytes`)
+  return { time: Math.floor(Date.now() / 1000), ...counts, chunks, 'chunk-bytes': chunkBytes }
+}

@@ -1,0 +1,20 @@
+import type { Knex } from 'knex'
+import * as init from './0001-init'
+
+interface Migration {
+  up(db: Knex): Promise<void>
+  down(db: Knex): Promise<void>
+}
+
+/** Migrations in the order they run; static imports so the bundled app needs no directory scan. */
+const MIGRATIONS: Array<[string, Migration]> = [['0001-init', init]]
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => MIGRATIONS.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const entry = MIGRATIONS.find(([n]) => n === name)
+    if (!entry) throw new Error(`unknown database migration ${name}`)
+    return entry[1]
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The Electron-free core: open a home, get everything the transports need. The Electron shell,
+ * serve mode, the CLI and the tests all start here.
+ */
+import { join } from 'node:path'
+import { createHandlers } from './api/handlers'
+import { Router } from './api/router'
+import { openConfigFiles } from './config/files'
+import { DatastoreConfigService } from './config/datastores'
+import { DeviceConfig } from './config/devices'
+import { PoolConfigService } from './config/pools'
+import { openDatabase, type Db } from './db/connection'
+import { ensureHome } from './home'
+import { EventBus } from './jobs/events'
+import { TaskRunner } from './jobs/task-runner'
+import { VERSION } from './version'
+
+/** What the API handlers work with. */
+export interface CoreServices {
+  readonly version: string
+  readonly home: string
+  readonly db: Db
+  readonly tasks: TaskRunner
+  readonly config: {
+    devices: DeviceConfig
+    pools: PoolConfigService
+    datastores: DatastoreConfigService
+  }
+}
+
+export interface Tapedeck extends CoreServices {
+  readonly events: EventBus
+  readonly api: Router
+  close(): Promise<void>
+}
+
+export async function openTapedeck(options: { home: string }): Promise<Tapedeck> {
+  const home = options.home
+  await ensureHome(home)
+  const events = new EventBus()
+  const files = openConfigFiles(home, (file) => events.emit('config.changed', { file }))
+  const db = await openDatabase(join(home, 'tapedeck.db'))
+  const tasks = new TaskRunner(db, events)
+  await tasks.reapOrphans()
+
+  const services: CoreServices = {
+    version: VERSION,
+    home,
+    db,
+    tasks,
+    config: {
+      devices: new DeviceConfig(files.tape),
+      pools: new PoolConfigService(files.pools, files.jobs),
+      datastores: new DatastoreConfigService(files.datastores, files.jobs)
+    }
+  }
+  return {
+    ...services,
+    events,
+    api: new Router(createHandlers(services)),
+    async close() {
+      await tasks.shutdown()
+      await db.destroy()
+    }
+  }
+}
