@@ -2,7 +2,7 @@
  * Electron main process: one window on the Electron-free core. Everything that can run without
  * Electron lives in main/core; this file only adapts it.
  */
-import { app, BrowserWindow, Menu } from 'electron'
+import { app, BrowserWindow, dialog, Menu } from 'electron'
 import { join } from 'node:path'
 import { defaultHome, resolveHome } from '../core/home'
 import { openTapedeck, type Tapedeck } from '../core/tapedeck'
@@ -59,7 +59,6 @@ async function start(): Promise<void> {
       })
     })
   } catch (err) {
-    const { dialog } = await import('electron')
     dialog.showErrorBox('Tapedeck cannot start', err instanceof Error ? err.message : String(err))
     app.exit(1)
     return

@@ -26,6 +26,17 @@ import { serveStatic } from './static-files'
 
 export const DEFAULT_PORT = 8273
 
+/** Said loudly whenever serve mode listens on something other than loopback. */
+export function exposureWarning(host: string, port: number): string[] {
+  return [
+    '',
+    `!!! WARNING: Tapedeck serve mode is listening on ${host}:${port}, not only on this machine.`,
+    '!!! Anyone who can reach this address and learns the token can control your tape drives',
+    '!!! and datastores. Traffic is NOT encrypted. Prefer the default 127.0.0.1 with an SSH tunnel.',
+    ''
+  ]
+}
+
 export interface ServeOptions {
   home: string
   host?: string
@@ -145,19 +156,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const allAddresses = host === '0.0.0.0' || host === '::'
   hosts = allAddresses ? null : allowedHosts(host, port)
 
-  if (!isLoopback(host)) {
-    warn('')
-    warn(
-      '!!! WARNING: Tapedeck serve mode is listening on ' +
-        `${host}:${port}` +
-        ', not only on this machine.'
-    )
-    warn('!!! Anyone who can reach this address and learns the token can control your tape drives')
-    warn(
-      '!!! and datastores. Traffic is NOT encrypted. Prefer the default 127.0.0.1 with an SSH tunnel.'
-    )
-    warn('')
-  }
+  if (!isLoopback(host)) for (const line of exposureWarning(host, port)) warn(line)
 
   const urlHost =
     isLoopback(host) || allAddresses ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host

@@ -34,7 +34,9 @@ export class ConfigFile {
     private readonly onChange: () => void = () => undefined
   ) {
     this.path = join(home, name)
-    this.lockPath = join(home, `.${name.replace(/\.cfg$/, '')}.lck`)
+    // Not PBS's `.tape.lck` names: PBS keeps those files forever (it uses flock), and one copied
+    // over from a PBS host must not look like a held lock.
+    this.lockPath = join(home, `.${name}.lock`)
   }
 
   async read(): Promise<ConfigSnapshot> {

@@ -1,4 +1,4 @@
-import { open, readFile, unlink } from 'node:fs/promises'
+import { open, readFile, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 
 /**
@@ -29,7 +29,11 @@ async function isStale(path: string): Promise<boolean> {
     return false // vanished meanwhile: just retry
   }
   const match = /^(\d+)@(.+)$/.exec(owner)
-  if (!match) return false
+  if (!match) {
+    // A writer died between creating the file and writing its name into it.
+    const info = await stat(path).catch(() => undefined)
+    return info !== undefined && Date.now() - info.mtimeMs > 10_000
+  }
   const [, pid, host] = match
   return host === hostname() && !processAlive(Number(pid))
 }
