@@ -1,5 +1,4 @@
 /** Each API method, wired to the service that does the work. */
-import { statfs } from 'node:fs/promises'
 import {
   CalendarEventError,
   formatCalendarEvent,
@@ -7,9 +6,9 @@ import {
   parseCalendarEvent
 } from '../media/calendar-event'
 import { TimeSpanError, formatTimeSpan, parseTimeSpan } from '../media/time-span'
-import { scanDatastore } from '../datastore/scan'
+import { diskUsage, scanDatastore } from '../datastore/scan'
+import { forgetScan, lastScan, recordScan } from '../datastore/scan-records'
 import { formatIso, localTimeZone, parseTimeArg } from '../util/time'
-import type { DatastoreScan } from './contract'
 import { invalidArgument } from './errors'
 import type { Handlers } from './router'
 import type { CoreServices } from '../tapedeck'
@@ -96,41 +95,17 @@ export function createHandlers(core: CoreServices): Handlers {
     'datastore.add': (args) => datastores.add(args),
     'datastore.remove': async ({ name, digest }) => {
       await datastores.remove(name, digest)
-      await core.db('datastore_scans').where({ name }).delete()
+      await forgetScan(core.db, name)
     },
     'datastore.status': async ({ name }) => {
       const { config } = await datastores.get(name)
-      const row = await core.db('datastore_scans').where({ name }).first()
-      const lastScan: DatastoreScan | undefined = row && {
-        time: row.time,
-        namespaces: row.namespaces,
-        groups: row.groups,
-        snapshots: row.snapshots,
-        chunks: row.chunks,
-        'chunk-bytes': row.chunk_bytes
-      }
-      try {
-        const fs = await statfs(config.path)
-        return {
-          name,
-          path: config.path,
-          exists: true,
-          total: fs.blocks * fs.bsize,
-          used: (fs.blocks - fs.bfree) * fs.bsize,
-          avail: fs.bavail * fs.bsize,
-          'last-scan': lastScan
-        }
-      } catch {
-        return { name, path: config.path, exists: false, 'last-scan': lastScan }
-      }
+      const usage = await diskUsage(config.path)
+      return { name, path: config.path, ...usage, 'last-scan': await lastScan(core.db, name) }
     },
     'datastore.scan': async ({ name }) => {
       const { config } = await datastores.get(name)
       const upid = await core.tasks.start({ type: 'datastore-scan', id: name }, async (ctx) => {
-        const scan = await scanDatastore(config.path, ctx)
-        const row = { name, ...scan, chunk_bytes: scan['chunk-bytes'] }
-        delete (row as Partial<typeof row>)['chunk-bytes']
-        await core.db('datastore_scans').insert(row).onConflict('name').merge()
+        await recordScan(core.db, name, await scanDatastore(config.path, ctx))
       })
       return { upid }
     },

@@ -3,7 +3,7 @@
  * snapshots, chunks and their bytes. Walking `.chunks` (up to 65 536 prefix directories) takes a
  * while on a big store, so it runs as a task with progress.
  */
-import { readdir, stat } from 'node:fs/promises'
+import { readdir, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DatastoreScan } from '../api/contract'
 import type { TaskContext } from '../jobs/task-runner'
@@ -90,4 +90,19 @@ export async function scanDatastore(path: string, ctx: TaskContext): Promise<Dat
   }
   ctx.log(`found ${chunks} chunks using ${chunkBytes} bytes`)
   return { time: Math.floor(Date.now() / 1000), ...counts, chunks, 'chunk-bytes': chunkBytes }
+}
+
+/** Size of the file system holding the datastore, as PBS's datastore status reports it. */
+export async function diskUsage(path: string) {
+  try {
+    const fs = await statfs(path)
+    return {
+      exists: true,
+      total: fs.blocks * fs.bsize,
+      used: (fs.blocks - fs.bfree) * fs.bsize,
+      avail: fs.bavail * fs.bsize
+    }
+  } catch {
+    return { exists: false }
+  }
 }
