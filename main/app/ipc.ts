@@ -38,8 +38,11 @@ export function registerIpc(core: Tapedeck, indexHtml: string): () => void {
     }
   })
 
+  const stopWatching = core.tasks.watchOtherProcesses()
+
   return () => {
     unsubscribe()
+    stopWatching()
     ipcMain.removeHandler(IPC_INVOKE)
     ipcMain.removeHandler(IPC_PICK_DIRECTORY)
   }

@@ -139,6 +139,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const unsubscribe = core.events.onAny((event, payload) => {
     for (const client of wss.clients) send(client, { event, payload })
   })
+  const stopWatching = core.tasks.watchOtherProcesses()
 
   await new Promise<void>((resolveListen, rejectListen) => {
     http.once('error', rejectListen)
@@ -167,6 +168,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     core,
     async close() {
       unsubscribe()
+      stopWatching()
       for (const client of wss.clients) client.terminate()
       wss.close()
       http.closeAllConnections()

@@ -155,4 +155,32 @@ describe('task runner', () => {
       code: 'invalid-argument'
     })
   })
+
+  it('relays tasks of another process sharing the home as live events', async () => {
+    const path = await home()
+    const viewer = await open(path)
+    const worker = await open(path)
+    const seen: string[] = []
+    viewer.events.onAny((event, payload) => {
+      if (event === 'task.log')
+        seen.push(`log:${(payload as { line: { text: string } }).line.text}`)
+      else if (event !== 'task.progress') seen.push(event)
+    })
+    const stop = viewer.tasks.watchOtherProcesses(50)
+    const upid = await worker.tasks.start({ type: 'test' }, async (ctx) => {
+      ctx.log('first')
+      await sleep(300)
+      ctx.log('second')
+    })
+    await worker.tasks.wait(upid)
+    await sleep(300)
+    stop()
+    expect(seen).toEqual([
+      'task.started',
+      'log:first',
+      'log:second',
+      'log:TASK OK',
+      'task.finished'
+    ])
+  })
 })

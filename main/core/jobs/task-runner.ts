@@ -339,6 +339,56 @@ export class TaskRunner {
     return { total: Number(total), lines }
   }
 
+  /**
+   * Relay tasks of other processes sharing this home (e.g. a CLI backup while the app is open) as
+   * events, by polling the database, so every window shows them live. Returns a stop function.
+   */
+  watchOtherProcesses(intervalMs = 1000): () => void {
+    const seen = new Map<string, { nextLine: number; progress: string | null }>()
+    let since = now()
+    let busy = false
+    const poll = async () => {
+      const rows: TaskRow[] = await this.db('tasks')
+        .where({ state: 'running' })
+        .orWhere('endtime', '>=', since - 2)
+      since = now()
+      for (const row of rows) {
+        if (this.running.has(row.upid)) continue
+        let known = seen.get(row.upid)
+        if (!known) {
+          if (row.state !== 'running') continue // finished before we ever saw it run
+          known = { nextLine: 0, progress: null }
+          seen.set(row.upid, known)
+          this.events.emit('task.started', toInfo(row))
+        }
+        const lines: TaskLogLine[] = await this.db('task_log')
+          .where({ upid: row.upid })
+          .andWhere('n', '>=', known.nextLine)
+          .orderBy('n')
+          .select('n', 't', 'text')
+        for (const line of lines) this.events.emit('task.log', { upid: row.upid, line })
+        known.nextLine += lines.length
+        if (row.progress && row.progress !== known.progress) {
+          known.progress = row.progress
+          this.events.emit('task.progress', { upid: row.upid, progress: JSON.parse(row.progress) })
+        }
+        if (row.state !== 'running') {
+          seen.delete(row.upid)
+          this.events.emit('task.finished', toInfo(row))
+        }
+      }
+    }
+    const timer = setInterval(() => {
+      if (busy) return
+      busy = true
+      poll()
+        .catch(() => undefined)
+        .finally(() => (busy = false))
+    }, intervalMs)
+    timer.unref()
+    return () => clearInterval(timer)
+  }
+
   /** Wait for a task of this process to finish (tests and the CLI use it). */
   async wait(upid: string): Promise<TaskInfo> {
     for (;;) {
