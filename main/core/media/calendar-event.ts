@@ -7,10 +7,11 @@
  * minute `30` = `*:30` and `UTC` without a space). One deliberate deviation: PBS quietly reads
  * an out-of-range hour as minute:second (`25:00` = `*:25:00`); that is rejected here.
  *
- * The next elapse and the normalized form follow systemd's calendarspec.c (systemd 252), which
- * PBS does not replicate exactly around daylight saving time: a local time that does not exist
- * is skipped or moved forward, and of a local time that occurs twice only the instance reached
- * first is used. That includes the quirks of glibc's mktime(), which systemd relies on.
+ * The next elapse and the normalized form follow systemd 252 (calendarspec.c as Debian 12 ships
+ * it), which PBS does not replicate exactly around daylight saving time: a local time that does
+ * not exist is skipped or moved forward, and of a local time that occurs twice only the instance
+ * reached first is used. Those results depend on glibc's mktime() quirks, which are emulated
+ * (ZoneClock). Where systemd gives up ("Infinite loop in calendar calculation"), we search on.
  */
 
 export class CalendarEventError extends Error {
@@ -835,20 +836,20 @@ function matchesWeekday(clock: Clock, bits: number, tm: Tm): boolean {
   return (bits & (1 << ((t.wday + 6) % 7))) !== 0
 }
 
-const SMALLER_FIELDS = ['mon', 'mday', 'hour', 'min', 'sec'] as const
-const FIELD_MINIMUM = { mon: 0, mday: 1, hour: 0, min: 0, sec: 0 }
+const TM_FIELDS = ['year', 'mon', 'mday', 'hour', 'min', 'sec'] as const
+const TM_MINIMUM = { year: 0, mon: 0, mday: 1, hour: 0, min: 0, sec: 0 }
 
 /** Resets every field below the given one, like find_next() does after changing a field. */
-function resetBelow(tm: Tm, field: 'year' | 'mon' | 'mday' | 'hour' | 'min'): void {
-  for (const smaller of SMALLER_FIELDS.slice(SMALLER_FIELDS.indexOf(field as 'mon') + 1)) {
-    tm[smaller] = FIELD_MINIMUM[smaller]
+function resetBelow(tm: Tm, field: (typeof TM_FIELDS)[number]): void {
+  for (const smaller of TM_FIELDS.slice(TM_FIELDS.indexOf(field) + 1)) {
+    tm[smaller] = TM_MINIMUM[smaller]
   }
 }
 
-/** systemd's find_next(): the earliest matching time at or after `tm` + `usec`. */
 /** findNext() hit systemd's iteration limit without an answer. */
 const STUCK = 'stuck'
 
+/** systemd's find_next(): the earliest matching time at or after `tm` + `usec`. */
 function findNext(
   ev: CalendarEvent,
   clock: Clock,
