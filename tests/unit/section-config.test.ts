@@ -126,7 +126,8 @@ describe('section config', () => {
       3,
       'comma separated list of slot numbers'
     ],
-    ['# comment\nlto: hh8\n\tpath /dev/sg0\n', 1, 'unknown section type'],
+    ['# comment\nlto: hh8\n\tpath /dev/sg0\n', 1, 'expected a section header'],
+    ['#type: x\n', 1, "unknown section type '#type'"],
     ['lto: hh8\n\tname hh8\n\tpath /dev/sg0\n', 2, "'name' belongs in the section header"]
   ])('rejects %j at line %i', (text, line, message) => {
     const err = errorOf(() => parseSectionConfig('tape.cfg', text, TAPE_CFG_TYPES))
