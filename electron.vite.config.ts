@@ -29,6 +29,7 @@ export default defineConfig({
     plugins: [vue(), vuetify({ autoImport: true })],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
+      minify: true,
       rolldownOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } }
     }
   }

@@ -38,7 +38,7 @@ export function registerIpc(core: Tapedeck, indexHtml: string): () => void {
     }
   })
 
-  const stopWatching = core.tasks.watchOtherProcesses()
+  const stopWatching = core.watchOtherProcesses()
 
   return () => {
     unsubscribe()

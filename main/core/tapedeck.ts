@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { createHandlers } from './api/handlers'
 import { Router } from './api/router'
-import { openConfigFiles } from './config/files'
+import { openConfigFiles, watchConfigFiles } from './config/files'
 import { DatastoreConfigService } from './config/datastores'
 import { DeviceConfig } from './config/devices'
 import { PoolConfigService } from './config/pools'
@@ -31,6 +31,11 @@ export interface CoreServices {
 export interface Tapedeck extends CoreServices {
   readonly events: EventBus
   readonly api: Router
+  /**
+   * For long-lived hosts (app, serve): turn changes made by other processes — config edits, tasks
+   * — into events, so every window stays current. Returns a stop function.
+   */
+  watchOtherProcesses(): () => void
   close(): Promise<void>
 }
 
@@ -58,6 +63,14 @@ export async function openTapedeck(options: { home: string }): Promise<Tapedeck>
     ...services,
     events,
     api: new Router(createHandlers(services)),
+    watchOtherProcesses() {
+      const stopTasks = tasks.watchOtherProcesses()
+      const stopConfig = watchConfigFiles(home, (file) => events.emit('config.changed', { file }))
+      return () => {
+        stopTasks()
+        stopConfig()
+      }
+    },
     async close() {
       await tasks.shutdown()
       await db.destroy()

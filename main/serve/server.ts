@@ -139,7 +139,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const unsubscribe = core.events.onAny((event, payload) => {
     for (const client of wss.clients) send(client, { event, payload })
   })
-  const stopWatching = core.tasks.watchOtherProcesses()
+  const stopWatching = core.watchOtherProcesses()
 
   await new Promise<void>((resolveListen, rejectListen) => {
     http.once('error', rejectListen)

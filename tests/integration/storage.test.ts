@@ -50,4 +50,18 @@ describe('home storage', () => {
     await core.api.invoke('pool.create', { name: 'daily' })
     expect(await core.api.invoke('pool.list', {})).toEqual([{ name: 'daily' }])
   })
+
+  it('tells long-lived hosts about config edits made by other processes', async () => {
+    const [viewer, editor] = await openTwice()
+    const changed: string[] = []
+    viewer.events.onAny((event, payload) => {
+      if (event === 'config.changed') changed.push((payload as { file: string }).file)
+    })
+    const stop = viewer.watchOtherProcesses()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await editor.api.invoke('pool.create', { name: 'daily' })
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    stop()
+    expect(changed).toEqual(['media-pool.cfg'])
+  })
 })

@@ -310,14 +310,14 @@ export type ApiResult<M extends ApiMethod> = z.output<(typeof API)[M]['result']>
 // ---------------------------------------------------------------------------------------------
 // Events (core → clients)
 
-export const CONFIG_FILES = ['tape.cfg', 'media-pool.cfg', 'tape-job.cfg', 'datastore.cfg'] as const
-
 export const EVENTS = {
   'task.started': TaskInfo,
   'task.progress': z.strictObject({ upid: z.string(), progress: TaskProgress }),
   'task.log': z.strictObject({ upid: z.string(), line: TaskLogLine }),
   'task.finished': TaskInfo,
-  'config.changed': z.strictObject({ file: z.enum(CONFIG_FILES) })
+  'config.changed': z.strictObject({
+    file: z.enum(['tape.cfg', 'media-pool.cfg', 'tape-job.cfg', 'datastore.cfg'])
+  })
 } as const
 
 export type ApiEvent = keyof typeof EVENTS

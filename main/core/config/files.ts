@@ -2,6 +2,8 @@
  * The four PBS configuration files Tapedeck keeps in its home, with the section types and
  * properties PBS defines for them (pbs-api-types). Files written by PBS load unchanged.
  */
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { ConfigFile } from './config-file'
 import type { PropertySchema, SectionTypeSchema } from './section-config'
 import { checkAllocation, checkRetention, checkTemplate } from './pool-policy'
@@ -135,7 +137,13 @@ export const DATASTORE_CFG_TYPES: Record<string, SectionTypeSchema> = {
   }
 }
 
-export type ConfigFileName = 'tape.cfg' | 'media-pool.cfg' | 'tape-job.cfg' | 'datastore.cfg'
+export const CONFIG_FILE_NAMES = [
+  'tape.cfg',
+  'media-pool.cfg',
+  'tape-job.cfg',
+  'datastore.cfg'
+] as const
+export type ConfigFileName = (typeof CONFIG_FILE_NAMES)[number]
 
 export interface ConfigFiles {
   tape: ConfigFile
@@ -156,4 +164,36 @@ export function openConfigFiles(
     jobs: file('tape-job.cfg', TAPE_JOB_CFG_TYPES),
     datastores: file('datastore.cfg', DATASTORE_CFG_TYPES)
   }
+}
+
+/**
+ * Notice edits made by other processes (the CLI while the app is open, an admin's editor) by
+ * polling the files' change times: the files are replaced by rename, which defeats fs.watch.
+ */
+export function watchConfigFiles(
+  home: string,
+  onChange: (file: ConfigFileName) => void,
+  intervalMs = 1000
+): () => void {
+  const seen = new Map<ConfigFileName, string>()
+  const fingerprint = async (file: ConfigFileName) => {
+    const info = await stat(join(home, file)).catch(() => undefined)
+    return info ? `${info.ino}:${info.size}:${info.mtimeMs}` : 'missing'
+  }
+  let busy = false
+  const poll = async (notify: boolean) => {
+    for (const file of CONFIG_FILE_NAMES) {
+      const now = await fingerprint(file)
+      if (notify && seen.get(file) !== now) onChange(file)
+      seen.set(file, now)
+    }
+  }
+  void poll(false)
+  const timer = setInterval(() => {
+    if (busy) return
+    busy = true
+    poll(true).finally(() => (busy = false))
+  }, intervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
 }

@@ -1,0 +1,67 @@
+/**
+ * What Tapedeck needs from a tape drive, whatever is behind it (the virtual library, an LTO drive
+ * over SG_IO or iSCSI). Blocks and filemarks only: block headers and archives live in core/format.
+ *
+ * A driver is an open, exclusive handle on one drive (callers hold the drive lock). Positions are
+ * tape file numbers, as everywhere in PBS: file n starts after the n-th filemark.
+ */
+import type { BlockSink, BlockSource } from '../format/block-io'
+
+export interface TapePosition {
+  /** Tape file number (filemarks passed since the beginning of tape). */
+  file: number
+  /** Block number within the current file. */
+  block: number
+}
+
+export interface DriveStatus {
+  /** Whether a cartridge is in the drive. */
+  loaded: boolean
+  /** Barcode / label of the cartridge when the drive knows it (the virtual drive does). */
+  'volume-tag'?: string
+  position?: TapePosition
+  'write-protect'?: boolean
+  /** Names of active TapeAlert flags (e.g. CLEAN_NOW). */
+  'alert-flags': string[]
+  /** Bytes used on the loaded cartridge, when known. */
+  'bytes-used'?: number
+  /** Native capacity of the loaded cartridge, when known. */
+  capacity?: number
+  'medium-passes'?: number
+  'volume-mounts'?: number
+  density?: string
+}
+
+export interface TapeDriver extends BlockSink, BlockSource {
+  readonly name: string
+  status(): Promise<DriveStatus>
+  /** Load the cartridge sitting in the drive's throat (standalone drives; changers use MOVE MEDIUM). */
+  load(): Promise<void>
+  /** Rewind and eject the cartridge. */
+  eject(): Promise<void>
+  rewind(): Promise<void>
+  position(): Promise<TapePosition>
+  /** Position at the start of tape file `file` (0 = beginning of tape). */
+  locateFile(file: number): Promise<void>
+  /** Position after the last recorded file, ready to append. */
+  moveToEndOfData(): Promise<void>
+  /** Space over `count` filemarks (negative = backwards); stops after (forward) or before (backward) the mark. */
+  spaceFilemarks(count: number): Promise<void>
+  /** Space over `count` blocks within the current file (negative = backwards). */
+  spaceBlocks(count: number): Promise<void>
+  writeFilemarks(count: number): Promise<void>
+  /** Erase everything from the beginning of tape. `fast` writes only an end-of-data mark. */
+  format(fast: boolean): Promise<void>
+  /** Release the device; the cartridge stays where it is. */
+  close(): Promise<void>
+}
+
+export class DriveError extends Error {
+  constructor(
+    readonly drive: string,
+    message: string
+  ) {
+    super(`drive ${drive}: ${message}`)
+    this.name = 'DriveError'
+  }
+}

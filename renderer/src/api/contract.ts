@@ -1,0 +1,22 @@
+/**
+ * Types of the one API contract, re-exported for the renderer. Only types cross this line: the
+ * zod schemas stay in the core (the renderer never bundles them).
+ */
+export type {
+  ApiArgs,
+  ApiEvent,
+  ApiEventPayload,
+  ApiMethod,
+  ApiResult,
+  ChangerConfig,
+  DatastoreConfig,
+  DatastoreScan,
+  DatastoreStatus,
+  DriveConfig,
+  PoolConfig,
+  TaskInfo,
+  TaskLogLine,
+  TaskProgress,
+  TaskState
+} from '../../../main/core/api/contract'
+export type { ApiErrorPayload, ErrorCode } from '../../../main/core/api/errors'

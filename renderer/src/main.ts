@@ -1,0 +1,12 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import { initClient } from '@/api/client'
+import vuetify from '@/plugins/vuetify'
+import { createAppRouter } from '@/router'
+import '@/styles/app.css'
+import App from './App.vue'
+
+// before the router: serve mode passes its access token in the address fragment
+initClient()
+
+createApp(App).use(createPinia()).use(vuetify).use(createAppRouter()).mount('#app')
