@@ -2,12 +2,39 @@ import { open, readFile, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 
 /**
- * A cross-process lock file for config writers (the CLI, serve mode and the app may run at once).
- * Node has no flock, so the lock is an exclusively created file holding "pid@host"; a lock left by
- * a process that no longer exists on this host is taken over.
+ * A cross-process lock file (the CLI, serve mode and the app may run at once). Node has no flock,
+ * so the lock is an exclusively created file holding "pid@host" and, on a second line, what the
+ * holder is doing; a lock left by a process that no longer exists on this host is taken over.
  */
 export interface FileLock {
   release(): Promise<void>
+}
+
+export interface LockHolder {
+  pid: number
+  host: string
+  purpose?: string
+}
+
+export class LockBusyError extends Error {
+  constructor(
+    readonly path: string,
+    readonly holder: LockHolder | undefined
+  ) {
+    super(
+      holder
+        ? `${path} is locked by process ${holder.pid} on ${holder.host}${holder.purpose ? ` (${holder.purpose})` : ''}`
+        : `${path} is locked by another Tapedeck process`
+    )
+    this.name = 'LockBusyError'
+  }
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  const [first = '', purpose] = text.split('\n')
+  const match = /^(\d+)@(.+)$/.exec(first.trim())
+  if (!match) return undefined
+  return { pid: Number(match[1]), host: match[2]!, purpose: purpose?.trim() || undefined }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -21,29 +48,30 @@ function processAlive(pid: number): boolean {
   }
 }
 
+async function readHolder(path: string): Promise<LockHolder | undefined> {
+  return parseHolder(await readFile(path, 'utf8').catch(() => ''))
+}
+
 async function isStale(path: string): Promise<boolean> {
-  let owner: string
-  try {
-    owner = (await readFile(path, 'utf8')).trim()
-  } catch {
-    return false // vanished meanwhile: just retry
-  }
-  const match = /^(\d+)@(.+)$/.exec(owner)
-  if (!match) {
+  const holder = await readHolder(path)
+  if (!holder) {
     // A writer died between creating the file and writing its name into it.
     const info = await stat(path).catch(() => undefined)
     return info !== undefined && Date.now() - info.mtimeMs > 10_000
   }
-  const [, pid, host] = match
-  return host === hostname() && !processAlive(Number(pid))
+  return holder.host === hostname() && !processAlive(holder.pid)
 }
 
-export async function acquireFileLock(path: string, timeoutMs = 10_000): Promise<FileLock> {
+export async function acquireFileLock(
+  path: string,
+  options: { timeoutMs?: number; purpose?: string } = {}
+): Promise<FileLock> {
+  const timeoutMs = options.timeoutMs ?? 10_000
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
       const handle = await open(path, 'wx', 0o640)
-      await handle.writeFile(`${process.pid}@${hostname()}\n`)
+      await handle.writeFile(`${process.pid}@${hostname()}\n${options.purpose ?? ''}\n`)
       await handle.close()
       let released = false
       return {
@@ -60,9 +88,7 @@ export async function acquireFileLock(path: string, timeoutMs = 10_000): Promise
       await unlink(path).catch(() => undefined)
       continue
     }
-    if (Date.now() >= deadline) {
-      throw new Error(`timed out waiting for lock ${path} (held by another Tapedeck process)`)
-    }
+    if (Date.now() >= deadline) throw new LockBusyError(path, await readHolder(path))
     await sleep(50)
   }
 }
