@@ -9,6 +9,7 @@ import { registerChangerCommands, registerDriveCommands } from './commands/devic
 import { registerDatastoreCommands } from './commands/datastores'
 import { registerPoolCommands } from './commands/pools'
 import { registerServeCommand } from './commands/serve'
+import { registerTapeCommands } from './commands/tape'
 import { registerTaskCommands } from './commands/tasks'
 import { registerTimeCommands } from './commands/time'
 
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerDriveCommands(program, run)
   registerChangerCommands(program, run)
   registerPoolCommands(program, run)
+  registerTapeCommands(program, run)
   registerDatastoreCommands(program, run)
   registerTaskCommands(program, run)
   registerTimeCommands(program, run)

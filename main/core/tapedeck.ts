@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './db/connection'
 import { ensureHome } from './home'
 import { EventBus } from './jobs/events'
 import { TaskRunner } from './jobs/task-runner'
+import { DriveOperations } from './operations/drive-operations'
 import { VERSION } from './version'
 
 /** What the API handlers work with. */
@@ -28,7 +29,12 @@ export interface CoreServices {
   }
 }
 
-export interface Tapedeck extends CoreServices {
+/** Services built on the basic ones. */
+export interface CoreOperations extends CoreServices {
+  readonly drives: DriveOperations
+}
+
+export interface Tapedeck extends CoreOperations {
   readonly events: EventBus
   readonly api: Router
   /**
@@ -59,10 +65,11 @@ export async function openTapedeck(options: { home: string }): Promise<Tapedeck>
       datastores: new DatastoreConfigService(files.datastores, files.jobs)
     }
   }
+  const operations: CoreOperations = { ...services, drives: new DriveOperations(services) }
   return {
-    ...services,
+    ...operations,
     events,
-    api: new Router(createHandlers(services)),
+    api: new Router(createHandlers(operations)),
     watchOtherProcesses() {
       const stopTasks = tasks.watchOtherProcesses()
       const stopConfig = watchConfigFiles(home, (file) => events.emit('config.changed', { file }))

@@ -110,6 +110,57 @@ describe('tapedeck CLI', () => {
     expect(log.stdout).toContain('WARN: no chunk store found')
   })
 
+  it('creates a virtual library, barcode-labels it and reads a label back (issue 3 flow)', () => {
+    const dir = join(home.path, 'vlib')
+    const created = run(
+      'vlib',
+      'create',
+      'lib',
+      '--path',
+      dir,
+      '--drives',
+      '2',
+      '--slots',
+      '16',
+      '--import-export',
+      '2',
+      '--tapes',
+      '8',
+      '--cleaning',
+      '1',
+      '--tape-size',
+      '64MiB'
+    )
+    expect(created.code, created.stderr).toBe(0)
+    expect(run('pool', 'create', 'tapes').code).toBe(0)
+    const labelled = run('barcode-label', '--drive', 'lib-0', '--pool', 'tapes')
+    expect(labelled.code, labelled.stderr).toBe(0)
+    expect(labelled.stdout.match(/^label verified$/gm)).toHaveLength(8)
+
+    const status = run('changer', 'status', 'lib').stdout
+    for (let n = 1; n <= 8; n++) expect(status).toContain(`TAPE0${n}L9`)
+    expect(status).toContain('│ import-export │ 17')
+
+    const label = JSON.parse(
+      run('--output-format', 'json', 'read-label', '--drive', 'lib-0').stdout
+    )
+    expect(label).toMatchObject({
+      'label-text': 'TAPE08L9',
+      pool: 'tapes',
+      'media-set-uuid': '00000000-0000-0000-0000-000000000000'
+    })
+    // TAPEDECK_DRIVE picks the drive like PROXMOX_TAPE_DRIVE does.
+    const viaEnv = tapedeck(home.path, ['--output-format', 'json', 'status'], {
+      TAPEDECK_DRIVE: 'lib-0'
+    })
+    expect(JSON.parse(viaEnv.stdout)).toMatchObject({
+      name: 'lib-0',
+      loaded: true,
+      'volume-tag': 'TAPE08L9'
+    })
+    expect(run('status').stderr).toContain('several drives are configured')
+  })
+
   it('has --help on every command', () => {
     for (const cmd of [
       [],

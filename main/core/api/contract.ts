@@ -69,6 +69,63 @@ const ExportSlots = z
     'export-slots must be a comma separated list of slot numbers'
   )
 
+// Drive and changer operations
+
+export const LabelText = z
+  .string()
+  .min(2, 'label text must be at least 2 characters')
+  .max(32, 'label text must be at most 32 characters')
+  .regex(SAFE_ID, "label text may contain only letters, digits, '_', '.' and '-'")
+
+export const ChangerStatusEntry = z.strictObject({
+  'entry-kind': z.enum(['drive', 'slot', 'import-export']),
+  'entry-id': z.number().int(),
+  'label-text': z.string().optional(),
+  'loaded-slot': z.number().int().optional()
+})
+
+/** What `read-label` prints (PBS MediaIdFlat). */
+export const MediaLabelInfo = z.strictObject({
+  'label-text': z.string(),
+  uuid: z.string(),
+  ctime: z.number().int(),
+  pool: z.string().optional(),
+  /** all zeros when the tape belongs to no media set yet */
+  'media-set-uuid': z.string(),
+  'media-set-ctime': z.number().int().optional(),
+  'seq-nr': z.number().int().optional(),
+  'encryption-key-fingerprint': z.string().optional()
+})
+
+export const DriveStatusInfo = z.strictObject({
+  name: z.string(),
+  loaded: z.boolean(),
+  'volume-tag': z.string().optional(),
+  'file-number': z.number().int().optional(),
+  'block-number': z.number().int().optional(),
+  'write-protect': z.boolean().optional(),
+  'alert-flags': z.array(z.string()),
+  'bytes-used': z.number().optional(),
+  capacity: z.number().optional(),
+  'medium-passes': z.number().optional(),
+  'volume-mounts': z.number().optional(),
+  density: z.string().optional()
+})
+
+export const InventoryEntry = z.strictObject({
+  'label-text': z.string(),
+  uuid: z.string(),
+  ctime: z.number().int(),
+  pool: z.string().optional(),
+  'media-set-uuid': z.string().optional(),
+  'seq-nr': z.number().int().optional(),
+  'media-set-ctime': z.number().int().optional(),
+  'encryption-key-fingerprint': z.string().optional(),
+  status: z.enum(['full', 'damaged', 'retired']).optional(),
+  location: z.string().optional(),
+  'bytes-used': z.number().optional()
+})
+
 // ---------------------------------------------------------------------------------------------
 // Media pools (media-pool.cfg)
 
@@ -230,6 +287,76 @@ export const API = {
   ),
   'changer.remove': method(z.strictObject({ name: ChangerName, ...withDigest }), Void),
 
+  'vlib.create': method(
+    z.strictObject({
+      name: ChangerName,
+      path: z.string().min(1).max(4096),
+      drives: z.number().int().min(1).max(16).optional(),
+      slots: z.number().int().min(1).max(1000).optional(),
+      'import-export': z.number().int().min(0).max(100).optional(),
+      tapes: z.number().int().min(0).max(1000).optional(),
+      'tape-size': z.number().int().positive().optional(),
+      'media-type': z.string().optional(),
+      'label-prefix': z.string().optional(),
+      cleaning: z.number().int().min(0).max(100).optional()
+    }),
+    z.strictObject({
+      changer: z.string(),
+      drives: z.array(z.string()),
+      tapes: z.array(z.string()),
+      cleaning: z.array(z.string())
+    })
+  ),
+  'changer.status': method(z.strictObject({ name: ChangerName }), z.array(ChangerStatusEntry)),
+  'changer.transfer': method(
+    z.strictObject({
+      name: ChangerName,
+      from: z.number().int().min(1),
+      to: z.number().int().min(1)
+    }),
+    Void
+  ),
+  'drive.label': method(
+    z.strictObject({ drive: DriveName, 'label-text': LabelText, pool: PoolName.optional() }),
+    TaskStarted
+  ),
+  'drive.barcode-label': method(
+    z.strictObject({ drive: DriveName, pool: PoolName.optional() }),
+    TaskStarted
+  ),
+  'drive.read-label': method(
+    z.strictObject({ drive: DriveName, inventorize: z.boolean().optional() }),
+    MediaLabelInfo
+  ),
+  'drive.load-media': method(
+    z.strictObject({ drive: DriveName, 'label-text': LabelText }),
+    TaskStarted
+  ),
+  'drive.load-slot': method(
+    z.strictObject({ drive: DriveName, slot: z.number().int().min(1) }),
+    TaskStarted
+  ),
+  'drive.unload': method(
+    z.strictObject({ drive: DriveName, 'target-slot': z.number().int().min(1).optional() }),
+    TaskStarted
+  ),
+  'drive.export-media': method(
+    z.strictObject({ drive: DriveName, 'label-text': LabelText }),
+    TaskStarted
+  ),
+  'drive.eject': method(z.strictObject({ drive: DriveName }), TaskStarted),
+  'drive.rewind': method(z.strictObject({ drive: DriveName }), TaskStarted),
+  'drive.format': method(
+    z.strictObject({
+      drive: DriveName,
+      fast: z.boolean().optional(),
+      'label-text': LabelText.optional()
+    }),
+    TaskStarted
+  ),
+  'drive.status': method(z.strictObject({ drive: DriveName }), DriveStatusInfo),
+  'media.list': method(Empty, z.array(InventoryEntry)),
+
   'pool.list': method(Empty, z.array(PoolConfig)),
   'pool.config': method(
     z.strictObject({ name: PoolName }),
@@ -330,6 +457,10 @@ export type DatastoreConfig = z.output<typeof DatastoreConfig>
 export type DatastoreStatus = z.output<typeof DatastoreStatus>
 export type DatastoreScan = z.output<typeof DatastoreScan>
 export type TaskInfo = z.output<typeof TaskInfo>
+export type ChangerStatusEntry = z.output<typeof ChangerStatusEntry>
+export type MediaLabelInfo = z.output<typeof MediaLabelInfo>
+export type DriveStatusInfo = z.output<typeof DriveStatusInfo>
+export type InventoryEntry = z.output<typeof InventoryEntry>
 export type TaskProgress = z.output<typeof TaskProgress>
 export type TaskLogLine = z.output<typeof TaskLogLine>
 export type TaskState = z.output<typeof TaskState>

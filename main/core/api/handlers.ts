@@ -11,7 +11,8 @@ import { forgetScan, lastScan, recordScan } from '../datastore/scan-records'
 import { formatIso, localTimeZone, parseTimeArg } from '../util/time'
 import { invalidArgument } from './errors'
 import type { Handlers } from './router'
-import type { CoreServices } from '../tapedeck'
+import type { CoreOperations } from '../tapedeck'
+import { createLibrary } from '../operations/virtual-library'
 
 function checkTimeZone(timeZone: string): string {
   try {
@@ -62,8 +63,9 @@ export function timespanPreview(span: string) {
   }
 }
 
-export function createHandlers(core: CoreServices): Handlers {
+export function createHandlers(core: CoreOperations): Handlers {
   const { devices, pools, datastores } = core.config
+  const drives = core.drives
   return {
     'system.info': async () => ({
       version: core.version,
@@ -83,6 +85,22 @@ export function createHandlers(core: CoreServices): Handlers {
     'changer.create': (args) => devices.createChanger(args),
     'changer.update': (args) => devices.updateChanger(args),
     'changer.remove': ({ name, digest }) => devices.removeChanger(name, digest),
+
+    'vlib.create': (args) => createLibrary(core, args),
+    'changer.status': ({ name }) => drives.changerStatus(name),
+    'changer.transfer': ({ name, from, to }) => drives.transfer(name, from, to),
+    'drive.label': (a) => drives.label(a.drive, a['label-text'], a.pool),
+    'drive.barcode-label': (a) => drives.barcodeLabel(a.drive, a.pool),
+    'drive.read-label': (a) => drives.readLabel(a.drive, a.inventorize),
+    'drive.load-media': (a) => drives.loadMedia(a.drive, a['label-text']),
+    'drive.load-slot': (a) => drives.loadSlot(a.drive, a.slot),
+    'drive.unload': (a) => drives.unload(a.drive, a['target-slot']),
+    'drive.export-media': (a) => drives.exportMedia(a.drive, a['label-text']),
+    'drive.eject': (a) => drives.eject(a.drive),
+    'drive.rewind': (a) => drives.rewind(a.drive),
+    'drive.format': (a) => drives.format(a.drive, a.fast, a['label-text']),
+    'drive.status': (a) => drives.driveStatus(a.drive),
+    'media.list': () => drives.inventory.list(),
 
     'pool.list': () => pools.list(),
     'pool.config': ({ name }) => pools.get(name),

@@ -1,12 +1,17 @@
 import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 
 /**
  * Where a drive or changer lives decides how Tapedeck talks to it: `/dev/…` goes through Linux
- * SG_IO, `iscsi://host[:port]/<target iqn>/<lun>` through the built-in iSCSI initiator.
+ * SG_IO, `iscsi://host[:port]/<target iqn>/<lun>` through the built-in iSCSI initiator, and
+ * `vlib:<directory>` (changer) / `vlib:<directory>#<n>` (its drive n) is the virtual library.
  */
 export type DeviceAddress =
   | { transport: 'sgio'; path: string }
   | { transport: 'iscsi'; host: string; port: number; target: string; lun: number }
+  | { transport: 'vlib'; directory: string; drive?: number }
+
+const VLIB = /^vlib:(\/[^#]*?)\/*(?:#(\d{1,3}))?$/
 
 const ISCSI = /^iscsi:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/([^/\s]+)\/(\d{1,5})$/
 const TARGET_NAME =
@@ -18,6 +23,16 @@ export function parseDeviceAddress(path: string): DeviceAddress {
       throw new Error(`device path '${path}' must not contain '..'`)
     }
     return { transport: 'sgio', path }
+  }
+  if (path.startsWith('vlib:')) {
+    const match = VLIB.exec(path)
+    if (!match || match[1]!.split('/').includes('..')) {
+      throw new Error(
+        `'${path}' is not a virtual library address; expected vlib:/absolute/dir[#drive]`
+      )
+    }
+    const drive = match[2] === undefined ? undefined : Number(match[2])
+    return { transport: 'vlib', directory: match[1] || '/', drive }
   }
   if (path.startsWith('iscsi://')) {
     const match = ISCSI.exec(path)
@@ -38,13 +53,24 @@ export function parseDeviceAddress(path: string): DeviceAddress {
     return { transport: 'iscsi', host: host!, port: portNumber, target: target!, lun: Number(lun) }
   }
   throw new Error(
-    `'${path}' is not a device path; use /dev/… (e.g. /dev/tape/by-id/…-sg) or iscsi://host[:port]/<iqn>/<lun>`
+    `'${path}' is not a device path; use /dev/… (e.g. /dev/tape/by-id/…-sg), iscsi://host[:port]/<iqn>/<lun> or vlib:/dir[#drive]`
   )
 }
 
 /** Syntax plus, for local devices, that the node exists and is a character device. */
 export async function checkDevicePath(path: string): Promise<void> {
   const address = parseDeviceAddress(path)
+  if (address.transport === 'vlib') {
+    const exists = await stat(join(address.directory, 'library.json')).then(
+      () => true,
+      () => false
+    )
+    if (!exists)
+      throw new Error(
+        `${address.directory} is not a virtual library (create one with \`tapedeck vlib create\`)`
+      )
+    return
+  }
   if (address.transport !== 'sgio') return
   let info
   try {

@@ -198,6 +198,32 @@ export class DeviceConfig {
     }, args.digest)
   }
 
+  /** Register a virtual library: changer `name` and drives `name-0 … name-(n-1)`, in one write. */
+  async registerVirtualLibrary(name: string, directory: string, drives: number): Promise<string[]> {
+    const driveNames = Array.from({ length: drives }, (_, n) => `${name}-${n}`)
+    await this.file.update((sections) => {
+      for (const id of [name, ...driveNames]) assertNewId(sections, id)
+      assertUniquePath(sections, `vlib:${directory}`, undefined, 'changer')
+      sections.push({ type: 'changer', id: name, properties: { path: `vlib:${directory}` } })
+      driveNames.forEach((id, n) => {
+        const drive: Section = {
+          type: 'lto',
+          id,
+          properties: { path: `vlib:${directory}#${n}`, changer: name, 'changer-drivenum': n }
+        }
+        assertChangerSlot(sections, drive)
+        sections.push(drive)
+      })
+    })
+    return driveNames
+  }
+
+  /** Names already taken in tape.cfg (drives and changers share one namespace). */
+  async takenNames(): Promise<Set<string>> {
+    const { sections } = await this.file.read()
+    return new Set(sections.map((s) => s.id))
+  }
+
   async removeChanger(name: string, digest?: string): Promise<void> {
     await this.file.update((sections) => {
       const section = findSection(sections.filter(isChanger), name, 'changer')

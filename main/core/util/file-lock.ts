@@ -1,4 +1,4 @@
-import { open, readFile, stat, unlink } from 'node:fs/promises'
+import { open, readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 
 /**
@@ -7,6 +7,8 @@ import { hostname } from 'node:os'
  * holder is doing; a lock left by a process that no longer exists on this host is taken over.
  */
 export interface FileLock {
+  /** Change what the lock says the holder is doing (e.g. the task id once it is known). */
+  describe(purpose: string): Promise<void>
   release(): Promise<void>
 }
 
@@ -73,12 +75,22 @@ export async function acquireFileLock(
       const handle = await open(path, 'wx', 0o640)
       await handle.writeFile(`${process.pid}@${hostname()}\n${options.purpose ?? ''}\n`)
       await handle.close()
+      // describe and release run in call order, so a late describe can never recreate the file.
       let released = false
+      let chain: Promise<unknown> = Promise.resolve()
+      const serial = (step: () => Promise<unknown>) => (chain = chain.then(step, step))
       return {
-        async release() {
-          if (released) return
-          released = true
-          await unlink(path).catch(() => undefined)
+        describe: async (purpose: string) => {
+          await serial(async () => {
+            if (!released) await writeFile(path, `${process.pid}@${hostname()}\n${purpose}\n`)
+          })
+        },
+        release: async () => {
+          await serial(async () => {
+            if (released) return
+            released = true
+            await unlink(path).catch(() => undefined)
+          })
         }
       }
     } catch (err) {

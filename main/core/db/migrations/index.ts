@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import * as init from './0001-init'
+import * as media from './0002-media'
 
 interface Migration {
   up(db: Knex): Promise<void>
@@ -7,7 +8,10 @@ interface Migration {
 }
 
 /** Migrations in the order they run; static imports so the bundled app needs no directory scan. */
-const MIGRATIONS: Array<[string, Migration]> = [['0001-init', init]]
+const MIGRATIONS: Array<[string, Migration]> = [
+  ['0001-init', init],
+  ['0002-media', media]
+]
 
 export const migrationSource: Knex.MigrationSource<string> = {
   getMigrations: async () => MIGRATIONS.map(([name]) => name),

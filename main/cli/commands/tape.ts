@@ -1,0 +1,281 @@
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import type { ChangerStatusEntry, InventoryEntry } from '../../core/api/contract'
+import { resolveDrive } from '../../core/operations/devices'
+import { parseSize } from '../../core/util/size'
+import { formatIso } from '../../core/util/time'
+import type { CliContext, Run } from '../context'
+import { boolean, defined, integer } from '../options'
+import { formatBytes } from '../output'
+
+const driveOption = () =>
+  new Option('--drive <name>', 'drive to use (default: $TAPEDECK_DRIVE, or the only drive)')
+
+async function drive(ctx: CliContext, given: string | undefined): Promise<string> {
+  return resolveDrive(await ctx.open(), given)
+}
+
+function size(value: string): number {
+  try {
+    return parseSize(value)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+}
+
+/** The tape commands of `proxmox-tape`, plus `vlib` for the virtual library. */
+export function registerTapeCommands(program: Command, run: Run): void {
+  const vlib = program
+    .command('vlib')
+    .description('Virtual tape libraries (try Tapedeck without hardware)')
+  vlib
+    .command('create <name>')
+    .description('Create a virtual library: changer NAME and drives NAME-0 … in tape.cfg')
+    .requiredOption('--path <dir>', 'directory for the library (created; must be empty)')
+    .option('--drives <n>', 'number of drives (default 1)', integer(1, 16))
+    .option('--slots <n>', 'storage slots', integer(1, 1000))
+    .option('--import-export <n>', 'import/export (mail) slots', integer(0, 100))
+    .option('--tapes <n>', 'data tapes placed in the first slots', integer(0, 1000))
+    .option('--tape-size <size>', 'capacity of each tape, e.g. 64MiB, 18TB', size)
+    .option('--media-type <type>', 'LTO media type of the barcodes (default L9)')
+    .option('--label-prefix <prefix>', 'barcode prefix (default TAPE → TAPE01L9, TAPE02L9, …)')
+    .option('--cleaning <n>', 'cleaning cartridges (CLN001CU, …)', integer(0, 100))
+    .action(
+      run(async (ctx, name: string, o) => {
+        const result = await ctx.call(
+          'vlib.create',
+          defined({
+            name,
+            path: o.path,
+            drives: o.drives,
+            slots: o.slots,
+            'import-export': o.importExport,
+            tapes: o.tapes,
+            'tape-size': o.tapeSize,
+            'media-type': o.mediaType,
+            'label-prefix': o.labelPrefix,
+            cleaning: o.cleaning
+          })
+        )
+        if (!ctx.out.isText) return ctx.out.json(result)
+        ctx.out.line(`created virtual library '${name}' at ${o.path}`)
+        ctx.out.line(`drives:   ${result.drives.join(', ')}`)
+        ctx.out.line(`tapes:    ${result.tapes.join(', ') || '(none)'}`)
+        if (result.cleaning.length > 0) ctx.out.line(`cleaning: ${result.cleaning.join(', ')}`)
+      })
+    )
+
+  const changer = program.commands.find((c) => c.name() === 'changer')!
+  changer
+    .command('status <name>')
+    .description('Show drives, slots and import/export slots of a changer')
+    .action(
+      run(async (ctx, name: string) => {
+        ctx.out.list<ChangerStatusEntry>(await ctx.call('changer.status', { name }), [
+          { header: 'entry-kind', value: (e) => e['entry-kind'] },
+          { header: 'entry-id', value: (e) => e['entry-id'] },
+          { header: 'label-text', value: (e) => e['label-text'] },
+          { header: 'loaded-slot', value: (e) => e['loaded-slot'] }
+        ])
+      })
+    )
+  changer
+    .command('transfer <name>')
+    .description('Move a tape from one slot to another')
+    .requiredOption('--from <slot>', 'source slot', integer(1, 100000))
+    .requiredOption('--to <slot>', 'destination slot', integer(1, 100000))
+    .action(
+      run(async (ctx, name: string, o) => {
+        await ctx.call('changer.transfer', { name, from: o.from, to: o.to })
+        ctx.out.done()
+      })
+    )
+
+  program
+    .command('label')
+    .description('Write a media label to the (empty) tape in the drive')
+    .addOption(driveOption())
+    .option('--label-text <text>', 'label text (normally the barcode)')
+    .option('--changer-id <text>', 'alias of --label-text, as the PBS docs spell it')
+    .option('--pool <pool>', 'media pool the tape is labelled for (default: none, a free tape)')
+    .action(
+      run(async (ctx, o) => {
+        const labelText = o.labelText ?? o.changerId
+        if (!labelText) throw new Error('--label-text is required')
+        await ctx.runTask(
+          ctx.call(
+            'drive.label',
+            defined({ drive: await drive(ctx, o.drive), 'label-text': labelText, pool: o.pool })
+          )
+        )
+      })
+    )
+
+  program
+    .command('barcode-label')
+    .description("Label every unlabelled tape in the drive's changer with its barcode")
+    .addOption(driveOption())
+    .option('--pool <pool>', 'media pool for the new labels')
+    .action(
+      run(async (ctx, o) => {
+        await ctx.runTask(
+          ctx.call(
+            'drive.barcode-label',
+            defined({ drive: await drive(ctx, o.drive), pool: o.pool })
+          )
+        )
+      })
+    )
+
+  program
+    .command('read-label')
+    .description('Read the labels of the tape in the drive')
+    .addOption(driveOption())
+    .option('--inventorize [bool]', 'store the tape in the inventory', boolean)
+    .action(
+      run(async (ctx, o) => {
+        const info = await ctx.call(
+          'drive.read-label',
+          defined({ drive: await drive(ctx, o.drive), inventorize: o.inventorize })
+        )
+        ctx.out.object(
+          ctx.out.isText
+            ? {
+                ...info,
+                ctime: formatIso(info.ctime),
+                'media-set-ctime': info['media-set-ctime'] && formatIso(info['media-set-ctime'])
+              }
+            : info
+        )
+      })
+    )
+
+  const driveTask = (name: string, description: string, method: 'drive.eject' | 'drive.rewind') =>
+    program
+      .command(name)
+      .description(description)
+      .addOption(driveOption())
+      .action(
+        run(
+          async (ctx, o) =>
+            void (await ctx.runTask(ctx.call(method, { drive: await drive(ctx, o.drive) })))
+        )
+      )
+  driveTask('eject', 'Eject the tape (with a changer: put it back into its slot)', 'drive.eject')
+  driveTask('rewind', 'Rewind the tape', 'drive.rewind')
+
+  program
+    .command('load-media <label-text>')
+    .description('Load a tape by its barcode into the drive (changer)')
+    .addOption(driveOption())
+    .action(
+      run(async (ctx, labelText: string, o) => {
+        await ctx.runTask(
+          ctx.call('drive.load-media', {
+            drive: await drive(ctx, o.drive),
+            'label-text': labelText
+          })
+        )
+      })
+    )
+
+  program
+    .command('load-media-from-slot <slot>')
+    .description('Load the tape in a changer slot into the drive')
+    .addOption(driveOption())
+    .action(
+      run(async (ctx, slot: string, o) => {
+        await ctx.runTask(
+          ctx.call('drive.load-slot', {
+            drive: await drive(ctx, o.drive),
+            slot: integer(1, 100000)(slot)
+          })
+        )
+      })
+    )
+
+  program
+    .command('unload')
+    .description('Unload the drive (to --target-slot, its source slot, or the first free slot)')
+    .addOption(driveOption())
+    .option('--target-slot <slot>', 'slot to unload into', integer(1, 100000))
+    .action(
+      run(async (ctx, o) => {
+        await ctx.runTask(
+          ctx.call(
+            'drive.unload',
+            defined({ drive: await drive(ctx, o.drive), 'target-slot': o.targetSlot })
+          )
+        )
+      })
+    )
+
+  program
+    .command('export-media <label-text>')
+    .description('Move a tape to a free import/export slot')
+    .addOption(driveOption())
+    .action(
+      run(async (ctx, labelText: string, o) => {
+        await ctx.runTask(
+          ctx.call('drive.export-media', {
+            drive: await drive(ctx, o.drive),
+            'label-text': labelText
+          })
+        )
+      })
+    )
+
+  program
+    .command('format')
+    .description('Erase the tape in the drive and drop it from the inventory')
+    .addOption(driveOption())
+    .option('--fast [bool]', 'fast erase (default true)', boolean)
+    .option('--label-text <text>', 'refuse unless the tape carries this label')
+    .action(
+      run(async (ctx, o) => {
+        await ctx.runTask(
+          ctx.call(
+            'drive.format',
+            defined({ drive: await drive(ctx, o.drive), fast: o.fast, 'label-text': o.labelText })
+          )
+        )
+      })
+    )
+
+  program
+    .command('status')
+    .description('Drive and media status')
+    .addOption(driveOption())
+    .action(
+      run(async (ctx, o) => {
+        const status = await ctx.call('drive.status', { drive: await drive(ctx, o.drive) })
+        if (!ctx.out.isText) return ctx.out.json(status)
+        ctx.out.object({
+          ...status,
+          'alert-flags': status['alert-flags'].join(', ') || 'none',
+          'bytes-used':
+            status['bytes-used'] === undefined ? undefined : formatBytes(status['bytes-used']),
+          capacity: status.capacity === undefined ? undefined : formatBytes(status.capacity)
+        })
+      })
+    )
+
+  const media = program.command('media').description('The media inventory')
+  media
+    .command('list')
+    .description('List the tapes Tapedeck knows')
+    .action(
+      run(async (ctx) => {
+        ctx.out.list<InventoryEntry>(await ctx.call('media.list', {}), [
+          { header: 'label-text', value: (m) => m['label-text'] },
+          { header: 'pool', value: (m) => m.pool },
+          { header: 'seq-nr', value: (m) => m['seq-nr'] },
+          {
+            header: 'status',
+            value: (m) => m.status ?? (m['media-set-uuid'] ? 'writable' : 'writable (empty)')
+          },
+          { header: 'location', value: (m) => m.location },
+          { header: 'uuid', value: (m) => m.uuid }
+        ])
+      })
+    )
+}

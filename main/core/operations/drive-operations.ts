@@ -1,0 +1,303 @@
+/**
+ * Drive and changer operations with PBS's names and semantics (pbs-tape.md §1.2, §3.6, §8.7).
+ * Everything that moves or writes a tape runs as a task holding the drive lock.
+ */
+import { ApiError, invalidArgument } from '../api/errors'
+import type { ChangerStatusEntry, DriveStatusInfo, MediaLabelInfo } from '../api/contract'
+import { lockDrive } from '../devices/drive-lock'
+import { isCleaningTape, type ChangerStatus } from '../devices/media-changer'
+import { NIL_UUID } from '../format/uuid-bytes'
+import { Inventory, type MediaId } from '../media/inventory'
+import type { TaskContext } from '../jobs/task-runner'
+import type { CoreServices } from '../tapedeck'
+import {
+  changerStatus,
+  exportByLabel,
+  loadByLabel,
+  loadFromSlot,
+  onlineLabels,
+  unloadDrive
+} from './changer-logic'
+import { openChanger, openDrive, type DriveHandle } from './devices'
+import { readLabels, writeNewLabel } from './tape-labels'
+
+type Log = (line: string) => void
+
+function requireChanger(handle: DriveHandle) {
+  if (!handle.changer) throw invalidArgument(`drive '${handle.name}' has no changer`)
+  return handle.changer
+}
+
+export function flattenMediaId(id: MediaId): MediaLabelInfo {
+  const set = id.mediaSet
+  return {
+    'label-text': id.label.labelText,
+    uuid: id.label.uuid,
+    ctime: id.label.ctime,
+    pool: set?.pool ?? id.label.pool,
+    'media-set-uuid': set?.uuid ?? NIL_UUID,
+    'media-set-ctime': set?.ctime,
+    'seq-nr': set?.seqNr,
+    'encryption-key-fingerprint': set?.encryptionKeyFingerprint
+  }
+}
+
+export function changerEntries(status: ChangerStatus): ChangerStatusEntry[] {
+  return [
+    ...status.drives.map((d) => ({
+      'entry-kind': 'drive' as const,
+      'entry-id': d['drive-number'],
+      'label-text': d['volume-tag'],
+      'loaded-slot': d['loaded-slot']
+    })),
+    ...status.slots.map((s) => ({
+      'entry-kind': s['import-export'] ? ('import-export' as const) : ('slot' as const),
+      'entry-id': s.slot,
+      'label-text': s['volume-tag']
+    }))
+  ]
+}
+
+export class DriveOperations {
+  readonly inventory: Inventory
+
+  constructor(private readonly core: CoreServices) {
+    this.inventory = new Inventory(core.db)
+  }
+
+  /** Take the drive lock now (fail fast with "drive busy"), then run `work` as a task with the drive open. */
+  private async driveTask(
+    type: string,
+    drive: string,
+    work: (ctx: TaskContext, handle: DriveHandle) => Promise<void>
+  ): Promise<{ upid: string }> {
+    await this.core.config.devices.drive(drive) // a clear "does not exist" before locking
+    const lock = await lockDrive(this.core.home, drive, `${type} (starting)`)
+    try {
+      const upid = await this.core.tasks.start({ type, id: drive }, async (ctx) => {
+        try {
+          const handle = await openDrive(this.core, drive)
+          try {
+            await work(ctx, handle)
+          } finally {
+            await handle.close()
+          }
+        } finally {
+          await lock.release()
+        }
+      })
+      await lock.describe(upid)
+      return { upid }
+    } catch (err) {
+      await lock.release()
+      throw err
+    }
+  }
+
+  /** Short operations that answer directly but still must not interleave with a task on the drive. */
+  private async withDrive<T>(
+    drive: string,
+    purpose: string,
+    work: (handle: DriveHandle) => Promise<T>
+  ): Promise<T> {
+    await this.core.config.devices.drive(drive)
+    const lock = await lockDrive(this.core.home, drive, purpose)
+    try {
+      const handle = await openDrive(this.core, drive)
+      try {
+        return await work(handle)
+      } finally {
+        await handle.close()
+      }
+    } finally {
+      await lock.release()
+    }
+  }
+
+  private location(handle: DriveHandle): string {
+    return handle.changer ? `online-${handle.changer.name}` : 'offline'
+  }
+
+  private async checkPool(pool: string | undefined): Promise<void> {
+    if (pool !== undefined) await this.core.config.pools.get(pool)
+  }
+
+  private async labelLoadedTape(
+    handle: DriveHandle,
+    labelText: string,
+    pool: string | undefined,
+    log: Log
+  ) {
+    const status = await handle.driver.status()
+    if (!status.loaded) throw new Error(`drive ${handle.name} is empty (no tape loaded)`)
+    if (isCleaningTape(status['volume-tag'])) {
+      throw new Error(`${status['volume-tag']} is a cleaning cartridge; it cannot be labelled`)
+    }
+    const label = await writeNewLabel(handle.driver, labelText, pool, log)
+    await this.inventory.store({ label }, this.location(handle))
+  }
+
+  async label(drive: string, labelText: string, pool?: string) {
+    await this.checkPool(pool)
+    if (await this.inventory.findByLabelText(labelText)) {
+      throw new ApiError(
+        'already-exists',
+        `media with label '${labelText}' already exists in the inventory`
+      )
+    }
+    return this.driveTask('label-media', drive, (ctx, handle) =>
+      this.labelLoadedTape(handle, labelText, pool, ctx.log)
+    )
+  }
+
+  /** Label every unlabelled tape in the changer with its barcode (sorted), as PBS does. */
+  async barcodeLabel(drive: string, pool?: string) {
+    await this.checkPool(pool)
+    return this.driveTask('barcode-label-media', drive, async (ctx, handle) => {
+      const changer = requireChanger(handle)
+      const labels = onlineLabels(await changerStatus(changer))
+      const todo: string[] = []
+      for (const text of labels) {
+        if (await this.inventory.findByLabelText(text))
+          ctx.log(`media '${text}' already inventorized, skipping`)
+        else todo.push(text)
+      }
+      if (todo.length === 0) ctx.log('all media in the changer are labelled already')
+      for (const [i, text] of todo.entries()) {
+        ctx.checkAbort()
+        ctx.progress({ done: i, total: todo.length, unit: 'items', message: `labelling ${text}` })
+        await loadByLabel(changer, changer.driveNumber, text, ctx.log)
+        try {
+          await this.labelLoadedTape(handle, text, pool, ctx.log)
+        } catch (err) {
+          ctx.warn(`media '${text}': ${(err as Error).message}`)
+        }
+      }
+      ctx.progress({ done: todo.length, total: todo.length, unit: 'items' })
+    })
+  }
+
+  async readLabel(drive: string, inventorize = false): Promise<MediaLabelInfo> {
+    return this.withDrive(drive, 'read-label', async (handle) => {
+      const id = await readLabels(handle.driver)
+      if (!id) throw new ApiError('not-found', 'media is empty (no media label found)')
+      if (inventorize) await this.inventory.store(id, this.location(handle))
+      return flattenMediaId(id)
+    })
+  }
+
+  async loadMedia(drive: string, labelText: string) {
+    return this.driveTask('load-media', drive, (ctx, handle) => {
+      const changer = requireChanger(handle)
+      return loadByLabel(changer, changer.driveNumber, labelText, ctx.log)
+    })
+  }
+
+  async loadSlot(drive: string, slot: number) {
+    return this.driveTask('load-media', drive, async (ctx, handle) => {
+      const changer = requireChanger(handle)
+      await loadFromSlot(changer, changer.driveNumber, slot, ctx.log)
+    })
+  }
+
+  async unload(drive: string, targetSlot?: number) {
+    return this.driveTask('unload-media', drive, (ctx, handle) => {
+      const changer = requireChanger(handle)
+      return unloadDrive(changer, changer.driveNumber, targetSlot, ctx.log)
+    })
+  }
+
+  async exportMedia(drive: string, labelText: string) {
+    return this.driveTask('export-media', drive, async (ctx, handle) => {
+      const changer = requireChanger(handle)
+      await exportByLabel(changer, labelText, ctx.log)
+      const entry = await this.inventory.findByLabelText(labelText)
+      if (entry) await this.inventory.setLocation(entry.uuid, 'offline')
+    })
+  }
+
+  /** Eject: with a changer, put the tape back into its slot; a standalone drive ejects it. */
+  async eject(drive: string) {
+    return this.driveTask('eject-media', drive, async (ctx, handle) => {
+      if (handle.changer) {
+        await unloadDrive(handle.changer, handle.changer.driveNumber, undefined, ctx.log)
+      } else {
+        ctx.log('ejecting media')
+        await handle.driver.eject()
+      }
+    })
+  }
+
+  async rewind(drive: string) {
+    return this.driveTask('rewind-media', drive, async (ctx, handle) => {
+      ctx.log('rewinding')
+      await handle.driver.rewind()
+    })
+  }
+
+  /** Erase the tape (fast: only mark it empty) and drop it from the inventory. */
+  async format(drive: string, fast = true, labelText?: string) {
+    return this.driveTask('format-media', drive, async (ctx, handle) => {
+      let id: MediaId | undefined
+      try {
+        id = await readLabels(handle.driver)
+      } catch (err) {
+        ctx.log(`could not read the label (${(err as Error).message}); formatting anyway`)
+      }
+      if (labelText !== undefined && id?.label.labelText !== labelText) {
+        throw new Error(
+          `refusing to format: the tape is labelled '${id?.label.labelText ?? '(no label)'}', not '${labelText}'`
+        )
+      }
+      ctx.log(
+        `formatting media${id ? ` ${id.label.labelText}` : ''} (${fast ? 'fast' : 'full'} erase)`
+      )
+      await handle.driver.format(fast)
+      if (id) {
+        await this.inventory.remove(id.label.uuid)
+        ctx.log(`removed ${id.label.labelText} from the inventory`)
+      }
+    })
+  }
+
+  async driveStatus(drive: string): Promise<DriveStatusInfo> {
+    return this.withDrive(drive, 'status', async (handle) => {
+      const s = await handle.driver.status()
+      return {
+        name: drive,
+        loaded: s.loaded,
+        'volume-tag': s['volume-tag'],
+        'file-number': s.position?.file,
+        'block-number': s.position?.block,
+        'write-protect': s['write-protect'],
+        'alert-flags': s['alert-flags'],
+        'bytes-used': s['bytes-used'],
+        capacity: s.capacity,
+        'medium-passes': s['medium-passes'],
+        'volume-mounts': s['volume-mounts'],
+        density: s.density
+      }
+    })
+  }
+
+  /** Changer status; tapes seen in drives and storage slots are recorded as online there. */
+  async changerStatus(name: string): Promise<ChangerStatusEntry[]> {
+    const handle = await openChanger(this.core, name)
+    try {
+      const status = await changerStatus(handle)
+      await this.inventory.updateOnline(name, onlineLabels(status))
+      return changerEntries(status)
+    } finally {
+      await handle.close()
+    }
+  }
+
+  async transfer(name: string, from: number, to: number): Promise<void> {
+    const handle = await openChanger(this.core, name)
+    try {
+      await handle.changer.transfer(from, to)
+    } finally {
+      await handle.close()
+    }
+  }
+}

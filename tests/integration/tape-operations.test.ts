@@ -1,0 +1,233 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { lockDrive } from '../../main/core/devices/drive-lock'
+import { tempCore, tempDir } from '../helpers/temp'
+
+type Core = Awaited<ReturnType<typeof tempCore>>
+let core: Core
+let libDir: Awaited<ReturnType<typeof tempDir>>
+
+beforeEach(async () => {
+  core = await tempCore()
+  libDir = await tempDir('tapedeck-vlib-')
+})
+afterEach(async () => {
+  await core.cleanup()
+  await libDir.remove()
+})
+
+const lib = () => join(libDir.path, 'lib')
+
+async function task(started: Promise<{ upid: string }>) {
+  const { upid } = await started
+  const info = await core.tasks.wait(upid)
+  const log = (await core.api.invoke('task.log', { upid })).lines.map((l) => l.text)
+  return { info, log }
+}
+
+async function createLibrary() {
+  const result = await core.api.invoke('vlib.create', {
+    name: 'lib',
+    path: lib(),
+    drives: 2,
+    slots: 16,
+    'import-export': 2,
+    tapes: 8,
+    cleaning: 1,
+    'tape-size': 64 * 1024 * 1024
+  })
+  await core.api.invoke('pool.create', { name: 'daily' })
+  return result
+}
+
+const slotOf = async (label: string) =>
+  (await core.api.invoke('changer.status', { name: 'lib' })).find((e) => e['label-text'] === label)
+
+describe('virtual library operations', () => {
+  it('creates a library registered in tape.cfg and barcode-labels exactly the data tapes', async () => {
+    const created = await createLibrary()
+    expect(created.drives).toEqual(['lib-0', 'lib-1'])
+    expect(created.cleaning).toEqual(['CLN001CU'])
+    const tapeCfg = await readFile(join(core.home, 'tape.cfg'), 'utf8')
+    expect(tapeCfg).toContain(`changer: lib\n\tpath vlib:${lib()}\n`)
+    expect(tapeCfg).toContain(
+      `lto: lib-1\n\tchanger lib\n\tchanger-drivenum 1\n\tpath vlib:${lib()}#1\n`
+    )
+
+    const { info, log } = await task(
+      core.api.invoke('drive.barcode-label', { drive: 'lib-0', pool: 'daily' })
+    )
+    expect(info.state).toBe('ok')
+    expect(log.filter((l) => l.startsWith('writing media label'))).toHaveLength(8)
+
+    const media = await core.api.invoke('media.list', {})
+    expect(media.map((m) => m['label-text'])).toEqual(created.tapes)
+    expect(media.every((m) => m.pool === 'daily' && m.location === 'online-lib')).toBe(true)
+
+    const status = await core.api.invoke('changer.status', { name: 'lib' })
+    expect(status.filter((e) => e['entry-kind'] === 'drive')).toHaveLength(2)
+    expect(status.filter((e) => e['entry-kind'] === 'import-export')).toHaveLength(2)
+    const labels = status.map((e) => e['label-text']).filter(Boolean)
+    expect(labels.sort()).toEqual([...created.tapes, 'CLN001CU'].sort())
+
+    // Running it again labels nothing new.
+    const again = await task(
+      core.api.invoke('drive.barcode-label', { drive: 'lib-0', pool: 'daily' })
+    )
+    expect(again.log.filter((l) => l.startsWith('writing media label'))).toHaveLength(0)
+  })
+
+  it('reads the PBS label fields, all-zero media set for a fresh tape', async () => {
+    await createLibrary()
+    await task(core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'TAPE03L9' }))
+    await task(
+      core.api.invoke('drive.label', { drive: 'lib-0', 'label-text': 'TAPE03L9', pool: 'daily' })
+    )
+    const label = await core.api.invoke('drive.read-label', { drive: 'lib-0' })
+    expect(label).toMatchObject({
+      'label-text': 'TAPE03L9',
+      pool: 'daily',
+      'media-set-uuid': '00000000-0000-0000-0000-000000000000'
+    })
+    expect(label.uuid).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+    )
+    expect(Math.abs(label.ctime - Date.now() / 1000)).toBeLessThan(60)
+
+    // The label file is the PBS block stream: block header magic, then content header with the media-label magic.
+    const file = await readFile(join(lib(), 'tapefile-0-TAPE03L9.json'))
+    expect(file.length).toBe(262144)
+    expect(file.subarray(0, 8).toString('hex')).toBe('dcbdafcaeba0a528')
+    expect(file.subarray(16, 24).toString('hex')).toBe('63ee149fcdf29b0c')
+    expect(file.subarray(24, 32).toString('hex')).toBe('2a05bf3cb030aa39')
+    const size = file.readUInt32LE(16 + 40)
+    expect(JSON.parse(file.subarray(16 + 48, 16 + 48 + size).toString())).toEqual({
+      ctime: label.ctime,
+      label_text: 'TAPE03L9',
+      pool: 'daily',
+      uuid: label.uuid
+    })
+  })
+
+  it('refuses to label a tape that holds data and leaves it untouched', async () => {
+    await createLibrary()
+    await task(core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'TAPE01L9' }))
+    await task(core.api.invoke('drive.label', { drive: 'lib-0', 'label-text': 'TAPE01L9' }))
+    const before = await readFile(join(lib(), 'tapefile-0-TAPE01L9.json'))
+    const { info } = await task(
+      core.api.invoke('drive.label', { drive: 'lib-0', 'label-text': 'OTHER1' })
+    )
+    expect(info).toMatchObject({ state: 'error', status: 'media is not empty (format it first)' })
+    expect(await readFile(join(lib(), 'tapefile-0-TAPE01L9.json'))).toEqual(before)
+    expect((await core.api.invoke('drive.read-label', { drive: 'lib-0' }))['label-text']).toBe(
+      'TAPE01L9'
+    )
+    // A duplicate label text is refused before anything happens.
+    await expect(
+      core.api.invoke('drive.label', { drive: 'lib-1', 'label-text': 'TAPE01L9' })
+    ).rejects.toMatchObject({
+      code: 'already-exists'
+    })
+  })
+
+  it('never labels or loads cleaning cartridges', async () => {
+    await createLibrary()
+    const { info } = await task(
+      core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'CLN001CU' })
+    )
+    expect(info.status).toContain('cleaning cartridge')
+  })
+
+  it('loads, unloads, transfers and exports tapes', async () => {
+    await createLibrary()
+    expect(
+      (await task(core.api.invoke('drive.load-slot', { drive: 'lib-1', slot: 2 }))).info.state
+    ).toBe('ok')
+    expect(await slotOf('TAPE02L9')).toMatchObject({
+      'entry-kind': 'drive',
+      'entry-id': 1,
+      'loaded-slot': 2
+    })
+
+    await task(core.api.invoke('drive.unload', { drive: 'lib-1', 'target-slot': 12 }))
+    expect(await slotOf('TAPE02L9')).toMatchObject({ 'entry-kind': 'slot', 'entry-id': 12 })
+
+    await core.api.invoke('changer.transfer', { name: 'lib', from: 12, to: 2 })
+    expect(await slotOf('TAPE02L9')).toMatchObject({ 'entry-kind': 'slot', 'entry-id': 2 })
+
+    await task(core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'TAPE05L9' }))
+    const exported = await task(
+      core.api.invoke('drive.export-media', { drive: 'lib-0', 'label-text': 'TAPE05L9' })
+    )
+    expect(exported.info.state).toBe('ok')
+    expect(await slotOf('TAPE05L9')).toMatchObject({
+      'entry-kind': 'import-export',
+      'entry-id': 17
+    })
+
+    // A tape in a mail slot is offline: it cannot be loaded until it is moved back.
+    const refused = await task(
+      core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'TAPE05L9' })
+    )
+    expect(refused.info.status).toContain('import/export slot')
+
+    await core.api.invoke('changer.update', { name: 'lib', 'export-slots': '16' })
+    expect(await slotOf('TAPE05L9')).toMatchObject({
+      'entry-kind': 'import-export',
+      'entry-id': 17
+    })
+    expect(
+      (await core.api.invoke('changer.status', { name: 'lib' })).find((e) => e['entry-id'] === 16)
+    ).toMatchObject({
+      'entry-kind': 'import-export'
+    })
+  })
+
+  it('formats a tape and drops it from the inventory, checking the label text first', async () => {
+    await createLibrary()
+    await task(core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'TAPE04L9' }))
+    await task(core.api.invoke('drive.label', { drive: 'lib-0', 'label-text': 'TAPE04L9' }))
+    const wrong = await task(
+      core.api.invoke('drive.format', { drive: 'lib-0', 'label-text': 'TAPE09L9' })
+    )
+    expect(wrong.info.status).toContain("labelled 'TAPE04L9', not 'TAPE09L9'")
+    const ok = await task(
+      core.api.invoke('drive.format', { drive: 'lib-0', 'label-text': 'TAPE04L9' })
+    )
+    expect(ok.info.state).toBe('ok')
+    expect(await core.api.invoke('media.list', {})).toEqual([])
+    await expect(core.api.invoke('drive.read-label', { drive: 'lib-0' })).rejects.toMatchObject({
+      message: 'media is empty (no media label found)'
+    })
+  })
+
+  it('gives a second user of a drive a clear "drive busy" error naming the task', async () => {
+    await createLibrary()
+    const lock = await lockDrive(
+      core.home,
+      'lib-0',
+      'UPID:node:00000001:00000001:00000000:69280500:label-media:lib\\x2d0:root@pam:'
+    )
+    try {
+      await expect(core.api.invoke('drive.rewind', { drive: 'lib-0' })).rejects.toMatchObject({
+        code: 'busy',
+        message: expect.stringMatching(/^drive busy: lib-0 is in use by task UPID:node:/)
+      })
+      await expect(core.api.invoke('drive.read-label', { drive: 'lib-0' })).rejects.toMatchObject({
+        code: 'busy'
+      })
+    } finally {
+      await lock.release()
+    }
+    expect(await core.api.invoke('drive.status', { drive: 'lib-0' })).toMatchObject({
+      loaded: false
+    })
+  })
+
+  it('says plainly that SCSI drives are not supported yet', async () => {
+    await core.api.invoke('drive.create', { name: 'hh8', path: '/dev/null' })
+    const { info } = await task(core.api.invoke('drive.rewind', { drive: 'hh8' }))
+    expect(info.status).toContain('SCSI devices are not supported yet')
+  })
+})
