@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { lockDrive } from '../../main/core/devices/drive-lock'
+import { BlockedWriter } from '../../main/core/format/blocked-writer'
+import { openDrive } from '../../main/core/operations/devices'
 import { tempCore, tempDir } from '../helpers/temp'
 
 type Core = Awaited<ReturnType<typeof tempCore>>
@@ -229,5 +231,92 @@ describe('virtual library operations', () => {
     await core.api.invoke('drive.create', { name: 'hh8', path: '/dev/null' })
     const { info } = await task(core.api.invoke('drive.rewind', { drive: 'hh8' }))
     expect(info.status).toContain('SCSI devices are not supported yet')
+  })
+
+  it('cleans a drive that asks for it, step by step, and uses up the cleaning cartridge', async () => {
+    await createLibrary()
+    await core.api.invoke('vlib.fault-add', {
+      changer: 'lib',
+      fault: { kind: 'cleaning-request', drive: 0 }
+    })
+    expect((await core.api.invoke('drive.status', { drive: 'lib-0' }))['alert-flags']).toContain(
+      'CLEAN_NOW'
+    )
+    const { info, log } = await task(core.api.invoke('drive.clean', { drive: 'lib-0' }))
+    expect(info.state).toBe('ok')
+    expect(log).toEqual(
+      expect.arrayContaining([
+        'loading cleaning cartridge CLN001CU from slot 9 into drive 0',
+        'moving cleaning cartridge back to slot 9',
+        'checking TapeAlert flags',
+        'drive cleaned successfully'
+      ])
+    )
+    expect(
+      (await core.api.invoke('drive.status', { drive: 'lib-0' }))['alert-flags']
+    ).not.toContain('CLEAN_NOW')
+    expect(await slotOf('CLN001CU')).toMatchObject({ 'entry-kind': 'slot', 'entry-id': 9 })
+  })
+
+  it('inventories the changer: unknown tapes are loaded and their labels recorded', async () => {
+    await createLibrary()
+    await task(core.api.invoke('drive.barcode-label', { drive: 'lib-0', pool: 'daily' }))
+    // Forget two tapes, as on a fresh workstation that finds labelled tapes in the library.
+    const [first, second] = await core.api.invoke('media.list', {})
+    await core.drives.inventory.remove(first!.uuid)
+    await core.drives.inventory.remove(second!.uuid)
+    const { info, log } = await task(core.api.invoke('drive.inventory', { drive: 'lib-1' }))
+    expect(info.state).toBe('ok')
+    expect(log).toContain(`inventorized media '${first!['label-text']}' (uuid ${first!.uuid})`)
+    expect((await core.api.invoke('media.list', {})).map((m) => m.uuid).sort()).toHaveLength(8)
+    expect((await core.api.invoke('changer.status', { name: 'lib' }))[1]).toMatchObject({
+      'entry-kind': 'drive',
+      'entry-id': 1
+    })
+    expect(
+      (await core.api.invoke('changer.status', { name: 'lib' }))[1]!['label-text']
+    ).toBeUndefined()
+  })
+
+  it('scans a tape file by file and reports a write cut by a power failure', async () => {
+    await createLibrary()
+    await task(core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'TAPE02L9' }))
+    await task(core.api.invoke('drive.label', { drive: 'lib-0', 'label-text': 'TAPE02L9' }))
+    const { log } = await task(core.api.invoke('drive.scan', { drive: 'lib-0' }))
+    expect(log.find((l) => l.startsWith('file 0:'))).toMatch(
+      /^file 0: media label v1\.0|^file 0: .*[Ll]abel/
+    )
+    expect(log).toContain('end of data after 1 files')
+    const faults = await core.api.invoke('vlib.faults', { changer: 'lib' })
+    expect(faults).toEqual([])
+  })
+
+  it('injects faults through the API with clear errors', async () => {
+    await createLibrary()
+    const entry = await core.api.invoke('vlib.fault-add', {
+      changer: 'lib',
+      fault: { kind: 'write-error', tape: 'TAPE06L9', file: 0, block: 0 }
+    })
+    await task(core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'TAPE06L9' }))
+    const { info } = await task(
+      core.api.invoke('drive.label', { drive: 'lib-0', 'label-text': 'TAPE06L9' })
+    )
+    expect(info.state).toBe('error')
+    expect(info.status).toMatch(/write error/i)
+    expect(await core.api.invoke('media.list', {})).toEqual([])
+    await core.api.invoke('vlib.fault-clear', { changer: 'lib', id: entry.id })
+    expect(
+      (await task(core.api.invoke('drive.label', { drive: 'lib-0', 'label-text': 'TAPE06L9' })))
+        .info.state
+    ).toBe('ok')
+    await expect(
+      core.api.call('vlib.fault-add', {
+        changer: 'lib',
+        fault: { kind: 'tape-alert', drive: 0, flags: ['BOGUS'] }
+      })
+    ).rejects.toMatchObject({
+      code: 'invalid-argument',
+      message: expect.stringContaining('unknown TapeAlert flag BOGUS')
+    })
   })
 })

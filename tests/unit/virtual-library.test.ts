@@ -12,7 +12,7 @@ import {
 } from '../../main/core/devices/virtual/media'
 import { parseLibraryState } from '../../main/core/devices/virtual/schema'
 import { tapeIndexJson } from '../../main/core/devices/virtual/tape-files'
-import { sortTapeAlertFlags } from '../../main/core/devices/virtual/tape-alert'
+import { sortTapeAlertFlags } from '../../main/core/devices/tape-alert'
 
 const minimal = () => ({
   format: 'tapedeck-virtual-library',

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
-import type { ChangerStatusEntry, InventoryEntry } from '../../core/api/contract'
+import type { ApiArgs, ChangerStatusEntry, InventoryEntry } from '../../core/api/contract'
 import { resolveDrive } from '../../core/operations/devices'
 import { parseSize } from '../../core/util/size'
 import { formatIso } from '../../core/util/time'
@@ -61,6 +61,77 @@ export function registerTapeCommands(program: Command, run: Run): void {
         ctx.out.line(`drives:   ${result.drives.join(', ')}`)
         ctx.out.line(`tapes:    ${result.tapes.join(', ') || '(none)'}`)
         if (result.cleaning.length > 0) ctx.out.line(`cleaning: ${result.cleaning.join(', ')}`)
+      })
+    )
+
+  const fault = vlib
+    .command('fault')
+    .description('Inject faults into a virtual library (for testing recovery)')
+  fault
+    .command('add <changer>')
+    .description('Add a fault')
+    .addOption(
+      new Option('--kind <kind>', 'what goes wrong')
+        .choices([
+          'read-error',
+          'write-error',
+          'power-cut',
+          'early-warning',
+          'tape-alert',
+          'cleaning-request'
+        ])
+        .makeOptionMandatory()
+    )
+    .option('--tape <label>', 'tape (read-error, write-error, power-cut, early-warning)')
+    .option('--file <n>', 'tape file number', integer(0, 1_000_000))
+    .option('--block <n>', 'block within the file', integer(0, 100_000_000))
+    .option('--size <size>', 'early warning once the tape holds this much (e.g. 32MiB)', size)
+    .option(
+      '--drive-number <n>',
+      'drive number in the library (tape-alert, cleaning-request)',
+      integer(0, 255)
+    )
+    .option('--flags <list>', 'TapeAlert flag names, comma separated (e.g. CLEAN_NOW,MEDIA)')
+    .action(
+      run(async (ctx, changer: string, o) => {
+        const spec = defined({
+          kind: o.kind,
+          tape: o.tape,
+          file: o.file,
+          block: o.block,
+          bytes: o.size,
+          drive: o.driveNumber,
+          flags: o.flags?.split(',').map((f: string) => f.trim())
+        })
+        const entry = await ctx.call('vlib.fault-add', { changer, fault: spec as ApiArgs<'vlib.fault-add'>['fault'] })
+        ctx.out.object(entry)
+      })
+    )
+  fault
+    .command('list <changer>')
+    .description('List active faults')
+    .action(
+      run(async (ctx, changer: string) => {
+        const list = await ctx.call('vlib.faults', { changer })
+        ctx.out.list(list, [
+          { header: 'id', value: (f) => f.id },
+          { header: 'kind', value: (f) => f.kind },
+          {
+            header: 'where',
+            value: (f) => JSON.stringify({ ...f, id: undefined, kind: undefined })
+          }
+        ])
+      })
+    )
+  fault
+    .command('clear <changer>')
+    .description('Remove one fault (--id) or all')
+    .option('--id <n>', 'fault id', integer(1, 1_000_000))
+    .action(
+      run(async (ctx, changer: string, o) => {
+        const removed = await ctx.call('vlib.fault-clear', defined({ changer, id: o.id }))
+        if (ctx.out.isText) ctx.out.line(`removed ${removed.length} fault(s)`)
+        else ctx.out.json(removed)
       })
     )
 
@@ -149,7 +220,11 @@ export function registerTapeCommands(program: Command, run: Run): void {
       })
     )
 
-  const driveTask = (name: string, description: string, method: 'drive.eject' | 'drive.rewind') =>
+  const driveTask = (
+    name: string,
+    description: string,
+    method: 'drive.eject' | 'drive.rewind' | 'drive.clean' | 'drive.scan'
+  ) =>
     program
       .command(name)
       .description(description)
@@ -162,6 +237,38 @@ export function registerTapeCommands(program: Command, run: Run): void {
       )
   driveTask('eject', 'Eject the tape (with a changer: put it back into its slot)', 'drive.eject')
   driveTask('rewind', 'Rewind the tape', 'drive.rewind')
+  driveTask('clean', 'Clean the drive with a cleaning cartridge from the changer', 'drive.clean')
+  driveTask('scan', 'Rewind and describe every file on the tape (debugging)', 'drive.scan')
+
+  program
+    .command('inventory')
+    .description("Record the changer's tapes; load unknown ones and read their labels")
+    .addOption(driveOption())
+    .option(
+      '--read-all-labels [bool]',
+      'read the labels of all tapes, not only unknown ones',
+      boolean
+    )
+    .action(
+      run(async (ctx, o) => {
+        const name = await drive(ctx, o.drive)
+        await ctx.runTask(
+          ctx.call('drive.inventory', defined({ drive: name, 'read-all-labels': o.readAllLabels }))
+        )
+        if (ctx.out.isText) await printInventory(ctx)
+      })
+    )
+
+  program
+    .command('eod')
+    .description('Move to the end of the recorded data (debugging)')
+    .addOption(driveOption())
+    .action(
+      run(async (ctx, o) => {
+        const position = await ctx.call('drive.eod', { drive: await drive(ctx, o.drive) })
+        ctx.out.object(position)
+      })
+    )
 
   program
     .command('load-media <label-text>')
@@ -263,19 +370,19 @@ export function registerTapeCommands(program: Command, run: Run): void {
   media
     .command('list')
     .description('List the tapes Tapedeck knows')
-    .action(
-      run(async (ctx) => {
-        ctx.out.list<InventoryEntry>(await ctx.call('media.list', {}), [
-          { header: 'label-text', value: (m) => m['label-text'] },
-          { header: 'pool', value: (m) => m.pool },
-          { header: 'seq-nr', value: (m) => m['seq-nr'] },
-          {
-            header: 'status',
-            value: (m) => m.status ?? (m['media-set-uuid'] ? 'writable' : 'writable (empty)')
-          },
-          { header: 'location', value: (m) => m.location },
-          { header: 'uuid', value: (m) => m.uuid }
-        ])
-      })
-    )
+    .action(run(async (ctx) => printInventory(ctx)))
+}
+
+async function printInventory(ctx: CliContext): Promise<void> {
+  ctx.out.list<InventoryEntry>(await ctx.call('media.list', {}), [
+    { header: 'label-text', value: (m) => m['label-text'] },
+    { header: 'pool', value: (m) => m.pool },
+    { header: 'seq-nr', value: (m) => m['seq-nr'] },
+    {
+      header: 'status',
+      value: (m) => m.status ?? (m['media-set-uuid'] ? 'writable' : 'writable (empty)')
+    },
+    { header: 'location', value: (m) => m.location },
+    { header: 'uuid', value: (m) => m.uuid }
+  ])
 }

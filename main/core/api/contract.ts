@@ -6,6 +6,7 @@
  * imports only the types from this file (`import type`), never the schemas.
  */
 import { z } from 'zod'
+import { FaultEntry, FaultSpec } from '../devices/virtual/schema'
 
 // ---------------------------------------------------------------------------------------------
 // Shared value formats (PBS `PROXMOX_SAFE_ID` and friends)
@@ -307,6 +308,12 @@ export const API = {
       cleaning: z.array(z.string())
     })
   ),
+  'vlib.fault-add': method(z.strictObject({ changer: ChangerName, fault: FaultSpec }), FaultEntry),
+  'vlib.faults': method(z.strictObject({ changer: ChangerName }), z.array(FaultEntry)),
+  'vlib.fault-clear': method(
+    z.strictObject({ changer: ChangerName, id: z.number().int().min(1).optional() }),
+    z.array(FaultEntry)
+  ),
   'changer.status': method(z.strictObject({ name: ChangerName }), z.array(ChangerStatusEntry)),
   'changer.transfer': method(
     z.strictObject({
@@ -355,6 +362,16 @@ export const API = {
     TaskStarted
   ),
   'drive.status': method(z.strictObject({ drive: DriveName }), DriveStatusInfo),
+  'drive.clean': method(z.strictObject({ drive: DriveName }), TaskStarted),
+  'drive.inventory': method(
+    z.strictObject({ drive: DriveName, 'read-all-labels': z.boolean().optional() }),
+    TaskStarted
+  ),
+  'drive.scan': method(z.strictObject({ drive: DriveName }), TaskStarted),
+  'drive.eod': method(
+    z.strictObject({ drive: DriveName }),
+    z.strictObject({ file: z.number().int(), block: z.number().int() })
+  ),
   'media.list': method(Empty, z.array(InventoryEntry)),
 
   'pool.list': method(Empty, z.array(PoolConfig)),

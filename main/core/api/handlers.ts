@@ -12,7 +12,7 @@ import { formatIso, localTimeZone, parseTimeArg } from '../util/time'
 import { invalidArgument } from './errors'
 import type { Handlers } from './router'
 import type { CoreOperations } from '../tapedeck'
-import { createLibrary } from '../operations/virtual-library'
+import { addFault, createLibrary, faults, removeFaults } from '../operations/virtual-library'
 
 function checkTimeZone(timeZone: string): string {
   try {
@@ -87,6 +87,9 @@ export function createHandlers(core: CoreOperations): Handlers {
     'changer.remove': ({ name, digest }) => devices.removeChanger(name, digest),
 
     'vlib.create': (args) => createLibrary(core, args),
+    'vlib.fault-add': (args) => addFault(core, args),
+    'vlib.faults': ({ changer }) => faults(core, changer),
+    'vlib.fault-clear': ({ changer, id }) => removeFaults(core, changer, id),
     'changer.status': ({ name }) => drives.changerStatus(name),
     'changer.transfer': ({ name, from, to }) => drives.transfer(name, from, to),
     'drive.label': (a) => drives.label(a.drive, a['label-text'], a.pool),
@@ -100,6 +103,10 @@ export function createHandlers(core: CoreOperations): Handlers {
     'drive.rewind': (a) => drives.rewind(a.drive),
     'drive.format': (a) => drives.format(a.drive, a.fast, a['label-text']),
     'drive.status': (a) => drives.driveStatus(a.drive),
+    'drive.clean': (a) => drives.clean(a.drive),
+    'drive.inventory': (a) => drives.updateInventory(a.drive, a['read-all-labels']),
+    'drive.scan': (a) => drives.scan(a.drive),
+    'drive.eod': (a) => drives.moveToEndOfData(a.drive),
     'media.list': () => drives.inventory.list(),
 
     'pool.list': () => pools.list(),

@@ -20,6 +20,8 @@ import {
 } from './changer-logic'
 import { openChanger, openDrive, type DriveHandle } from './devices'
 import { readLabels, writeNewLabel } from './tape-labels'
+import { scanTape } from './tape-scan'
+import { CRITICAL_TAPE_ALERT_FLAGS } from '../devices/tape-alert'
 
 type Log = (line: string) => void
 
@@ -257,6 +259,97 @@ export class DriveOperations {
         await this.inventory.remove(id.label.uuid)
         ctx.log(`removed ${id.label.labelText} from the inventory`)
       }
+    })
+  }
+
+  /**
+   * Clean the drive as PBS does: unload it, load the first cleaning cartridge from a storage slot,
+   * let the drive clean, put the cartridge back where it was and check the TapeAlert flags.
+   */
+  async clean(drive: string) {
+    return this.driveTask('clean-drive', drive, async (ctx, handle) => {
+      const changer = requireChanger(handle)
+      const n = changer.driveNumber
+      let status = await changerStatus(changer)
+      if (status.drives[n]?.full) {
+        await unloadDrive(changer, n, undefined, ctx.log)
+        status = await changerStatus(changer)
+      }
+      const cleaning = status.slots.find(
+        (s) => !s['import-export'] && isCleaningTape(s['volume-tag'])
+      )
+      if (!cleaning)
+        throw new Error(`no cleaning cartridge (CLN…) in a storage slot of changer ${changer.name}`)
+      ctx.log(
+        `loading cleaning cartridge ${cleaning['volume-tag']} from slot ${cleaning.slot} into drive ${n}`
+      )
+      await changer.changer.load(cleaning.slot, n)
+      ctx.log('drive is cleaning')
+      ctx.log(`moving cleaning cartridge back to slot ${cleaning.slot}`)
+      await changer.changer.unload(n, cleaning.slot)
+      ctx.log('checking TapeAlert flags')
+      const flags = (await handle.driver.status())['alert-flags']
+      const critical = flags.filter((f) => CRITICAL_TAPE_ALERT_FLAGS.has(f))
+      if (critical.length > 0) throw new Error(`cleaning failed: TapeAlert ${critical.join(', ')}`)
+      if (flags.includes('CLEAN_NOW') || flags.includes('CLEAN_PERIODIC')) {
+        throw new Error(`the drive still asks for cleaning (TapeAlert ${flags.join(', ')})`)
+      }
+      ctx.log('drive cleaned successfully')
+    })
+  }
+
+  /**
+   * Inventory the changer: record which tapes are online, then load every tape the inventory does
+   * not know (all with `readAll`), read its labels and store them.
+   */
+  async updateInventory(drive: string, readAll = false) {
+    return this.driveTask('inventory-update', drive, async (ctx, handle) => {
+      const changer = requireChanger(handle)
+      const labels = onlineLabels(await changerStatus(changer))
+      await this.inventory.updateOnline(changer.name, labels)
+      const todo: string[] = []
+      for (const text of labels) {
+        if (!readAll && (await this.inventory.findByLabelText(text)))
+          ctx.log(`media '${text}' exists in the inventory`)
+        else todo.push(text)
+      }
+      for (const [i, text] of todo.entries()) {
+        ctx.checkAbort()
+        ctx.progress({ done: i, total: todo.length, unit: 'items', message: `reading ${text}` })
+        await loadByLabel(changer, changer.driveNumber, text, ctx.log)
+        try {
+          const id = await readLabels(handle.driver)
+          if (!id) ctx.log(`media '${text}' is empty (not labelled)`)
+          else if (id.label.labelText !== text) {
+            ctx.warn(`media '${text}' carries the label '${id.label.labelText}'; not inventorized`)
+          } else {
+            await this.inventory.store(id, `online-${changer.name}`)
+            ctx.log(`inventorized media '${text}' (uuid ${id.label.uuid})`)
+          }
+        } catch (err) {
+          ctx.warn(`media '${text}': ${(err as Error).message}`)
+        }
+      }
+      ctx.progress({ done: todo.length, total: todo.length, unit: 'items' })
+      if ((await changerStatus(changer)).drives[changer.driveNumber]?.full) {
+        await unloadDrive(changer, changer.driveNumber, undefined, ctx.log)
+      }
+    })
+  }
+
+  async scan(drive: string) {
+    return this.driveTask(
+      'scan-media',
+      drive,
+      async (ctx, handle) => void (await scanTape(handle.driver, ctx))
+    )
+  }
+
+  /** Move to the end of the recorded data (debugging aid, as PBS's `eod`). */
+  async moveToEndOfData(drive: string) {
+    return this.withDrive(drive, 'eod', async (handle) => {
+      await handle.driver.moveToEndOfData()
+      return handle.driver.position()
     })
   }
 

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path'
 import type { ApiArgs, ApiResult } from '../api/contract'
 import { ApiError, invalidArgument } from '../api/errors'
-import { createVirtualLibrary } from '../devices/virtual'
+import { clearFaults, createVirtualLibrary, listFaults, setFault } from '../devices/virtual'
+import { parseDeviceAddress } from '../config/device-path'
 import type { CoreServices } from '../tapedeck'
 
 export async function createLibrary(
@@ -44,4 +45,25 @@ export async function createLibrary(
     tapes: created.tapes,
     cleaning: created.cleaning
   }
+}
+
+/** The library directory behind a changer name, for fault injection from any process. */
+async function libraryPath(core: CoreServices, changer: string): Promise<string> {
+  const { config } = await core.config.devices.changer(changer)
+  const address = parseDeviceAddress(config.path)
+  if (address.transport !== 'vlib')
+    throw invalidArgument(`changer '${changer}' is not a virtual library`)
+  return address.directory
+}
+
+export async function addFault(core: CoreServices, args: ApiArgs<'vlib.fault-add'>) {
+  return setFault(await libraryPath(core, args.changer), args.fault)
+}
+
+export async function faults(core: CoreServices, changer: string) {
+  return listFaults(await libraryPath(core, changer))
+}
+
+export async function removeFaults(core: CoreServices, changer: string, id?: number) {
+  return clearFaults(await libraryPath(core, changer), id === undefined ? {} : { id })
 }

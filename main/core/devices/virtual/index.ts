@@ -47,5 +47,5 @@ export {
   DEFAULT_CLEANING_USES,
   earlyWarningZone
 } from './media'
-export { TAPE_ALERT_FLAGS, isTapeAlertFlag } from './tape-alert'
+export { TAPE_ALERT_FLAGS, isTapeAlertFlag } from '../tape-alert'
 export { VIRTUAL_BLOCK_SIZE, tapeFilePath, tapeIndexPath } from './tape-files'

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os'
 import { isCleaningTape } from '../media-changer'
 import type { DriveState, LibraryState, SlotState } from './schema'
-import { sortTapeAlertFlags } from './tape-alert'
+import { sortTapeAlertFlags } from '../tape-alert'
 
 export interface SlotRef {
   slot: SlotState

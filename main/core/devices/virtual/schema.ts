@@ -8,7 +8,7 @@
  * compatible bumps `version`; readers refuse versions they do not know rather than guess.
  */
 import { z } from 'zod'
-import { isTapeAlertFlag } from './tape-alert'
+import { isTapeAlertFlag } from '../tape-alert'
 
 export const LIBRARY_FILE = 'library.json'
 export const LIBRARY_LOCK_FILE = '.library.lck'
@@ -82,7 +82,7 @@ const tapeAlert = z.strictObject({
 })
 const cleaningRequest = z.strictObject({ kind: z.literal('cleaning-request'), drive: count })
 
-const FaultSpec = z.discriminatedUnion('kind', [
+export const FaultSpec = z.discriminatedUnion('kind', [
   readError,
   writeError,
   powerCut,
@@ -91,7 +91,7 @@ const FaultSpec = z.discriminatedUnion('kind', [
   cleaningRequest
 ])
 const id = { id: z.number().int().min(1) }
-const FaultEntry = z.discriminatedUnion('kind', [
+export const FaultEntry = z.discriminatedUnion('kind', [
   readError.extend(id),
   writeError.extend(id),
   powerCut.extend(id),

@@ -68,3 +68,30 @@ export const isTapeAlertFlag = (name: string): boolean => Object.hasOwn(TAPE_ALE
 /** Sorts flag names by flag number, the order a drive reports them in. */
 export const sortTapeAlertFlags = (names: Iterable<string>): string[] =>
   [...new Set(names)].sort((a, b) => (TAPE_ALERT_FLAGS[a] ?? 99) - (TAPE_ALERT_FLAGS[b] ?? 99))
+
+/**
+ * Flags after which PBS marks the tape damaged and aborts (pbs-tape.md §8.6): the medium or the
+ * drive can no longer be trusted with data.
+ */
+export const CRITICAL_TAPE_ALERT_FLAGS: ReadonlySet<string> = new Set([
+  'MEDIA',
+  'WRITE_FAILURE',
+  'READ_FAILURE',
+  'WRITE_PROTECT',
+  'UNRECOVERABLE_SNAPPED_TAPE',
+  'FORCED_EJECT',
+  'EXPIRED_CLEANING_MEDIA',
+  'INVALID_CLEANING_TAPE',
+  'HARDWARE_A',
+  'HARDWARE_B',
+  'EJECT_MEDIA',
+  'PREDICTIVE_FAILURE',
+  'LOADER_STRAY_TAPE',
+  'LOADER_MAGAZINE',
+  'TAPE_SYSTEM_AREA_WRITE_FAILURE',
+  'TAPE_SYSTEM_AREA_READ_FAILURE',
+  'NO_START_OF_DATA',
+  'LOADING_FAILURE',
+  'UNRECOVERABLE_UNLOAD_FAILURE',
+  'AUTOMATION_INTERFACE_FAILURE'
+])
