@@ -9,6 +9,7 @@ import { registerChangerCommands, registerDriveCommands } from './commands/devic
 import { registerDatastoreCommands } from './commands/datastores'
 import { registerPoolCommands } from './commands/pools'
 import { registerServeCommand } from './commands/serve'
+import { registerMtCommands } from './commands/mt-mtx'
 import { registerTapeCommands } from './commands/tape'
 import { registerTaskCommands } from './commands/tasks'
 import { registerTimeCommands } from './commands/time'
@@ -43,12 +44,19 @@ export function buildProgram(): Command {
   registerChangerCommands(program, run)
   registerPoolCommands(program, run)
   registerTapeCommands(program, run)
+  registerMtCommands(program, run)
   registerDatastoreCommands(program, run)
   registerTaskCommands(program, run)
   registerTimeCommands(program, run)
   registerServeCommand(program, run)
   return program
 }
+
+// `tapedeck … | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -159,6 +159,24 @@ describe('tapedeck CLI', () => {
       'volume-tag': 'TAPE08L9'
     })
     expect(run('status').stderr).toContain('several drives are configured')
+
+    // mt / mtx, as PBS's pmt / pmtx
+    const mt = (...args: string[]) =>
+      tapedeck(home.path, ['mt', ...args, '--drive', 'lib-0']).stdout.trim()
+    expect(mt('rewind')).toBe('file 0, block 0')
+    expect(mt('fsf', '1')).toBe('file 1, block 0')
+    expect(mt('bsf', '1')).toBe('file 0, block 1')
+    expect(mt('eod')).toBe('file 1, block 0')
+    expect(tapedeck(home.path, ['mt', 'fsf', '3', '--drive', 'lib-0']).stderr).toMatch(
+      /^Error: .*end of data/
+    )
+    const mtx = run('mtx', 'status', '--changer', 'lib').stdout
+    expect(mtx).toContain('Data Transfer Element (Drive) 0: VolumeTag("TAPE08L9"), Source: 8')
+    expect(mtx).toContain('Import/Export 17: Empty')
+    expect(run('mtx', 'transfer', '1', '18', '--changer', 'lib').code).toBe(0)
+    expect(run('mtx', 'status', '--changer', 'lib').stdout).toContain(
+      'Import/Export 18: VolumeTag("TAPE01L9")'
+    )
   })
 
   it('has --help on every command', () => {

@@ -103,7 +103,10 @@ export function registerTapeCommands(program: Command, run: Run): void {
           drive: o.driveNumber,
           flags: o.flags?.split(',').map((f: string) => f.trim())
         })
-        const entry = await ctx.call('vlib.fault-add', { changer, fault: spec as ApiArgs<'vlib.fault-add'>['fault'] })
+        const entry = await ctx.call('vlib.fault-add', {
+          changer,
+          fault: spec as ApiArgs<'vlib.fault-add'>['fault']
+        })
         ctx.out.object(entry)
       })
     )

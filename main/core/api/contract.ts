@@ -127,6 +127,23 @@ export const InventoryEntry = z.strictObject({
   'bytes-used': z.number().optional()
 })
 
+/** The mt(1)-style primitives of `tapedeck mt` (PBS pmt). */
+export const MT_OPERATIONS = [
+  'fsf',
+  'bsf',
+  'fsfm',
+  'bsfm',
+  'fsr',
+  'bsr',
+  'asf',
+  'eod',
+  'weof',
+  'rewind',
+  'eject',
+  'load',
+  'erase'
+] as const
+
 // ---------------------------------------------------------------------------------------------
 // Media pools (media-pool.cfg)
 
@@ -362,6 +379,15 @@ export const API = {
     TaskStarted
   ),
   'drive.status': method(z.strictObject({ drive: DriveName }), DriveStatusInfo),
+  'drive.mt': method(
+    z.strictObject({
+      drive: DriveName,
+      op: z.enum(MT_OPERATIONS),
+      /** how many (files, records, filemarks); for asf the file number; for erase 0 = long erase */
+      count: z.number().int().min(0).optional()
+    }),
+    z.strictObject({ file: z.number().int(), block: z.number().int() }).nullable()
+  ),
   'drive.clean': method(z.strictObject({ drive: DriveName }), TaskStarted),
   'drive.inventory': method(
     z.strictObject({ drive: DriveName, 'read-all-labels': z.boolean().optional() }),

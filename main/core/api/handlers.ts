@@ -103,6 +103,7 @@ export function createHandlers(core: CoreOperations): Handlers {
     'drive.rewind': (a) => drives.rewind(a.drive),
     'drive.format': (a) => drives.format(a.drive, a.fast, a['label-text']),
     'drive.status': (a) => drives.driveStatus(a.drive),
+    'drive.mt': async (a) => (await drives.mt(a.drive, a.op, a.count)) ?? null,
     'drive.clean': (a) => drives.clean(a.drive),
     'drive.inventory': (a) => drives.updateInventory(a.drive, a['read-all-labels']),
     'drive.scan': (a) => drives.scan(a.drive),

@@ -3,7 +3,7 @@
  * Everything that moves or writes a tape runs as a task holding the drive lock.
  */
 import { ApiError, invalidArgument } from '../api/errors'
-import type { ChangerStatusEntry, DriveStatusInfo, MediaLabelInfo } from '../api/contract'
+import type { ApiArgs, ChangerStatusEntry, DriveStatusInfo, MediaLabelInfo } from '../api/contract'
 import { lockDrive } from '../devices/drive-lock'
 import { isCleaningTape, type ChangerStatus } from '../devices/media-changer'
 import { NIL_UUID } from '../format/uuid-bytes'
@@ -24,6 +24,8 @@ import { scanTape } from './tape-scan'
 import { CRITICAL_TAPE_ALERT_FLAGS } from '../devices/tape-alert'
 
 type Log = (line: string) => void
+
+type MtOperation = ApiArgs<'drive.mt'>['op']
 
 function requireChanger(handle: DriveHandle) {
   if (!handle.changer) throw invalidArgument(`drive '${handle.name}' has no changer`)
@@ -350,6 +352,56 @@ export class DriveOperations {
     return this.withDrive(drive, 'eod', async (handle) => {
       await handle.driver.moveToEndOfData()
       return handle.driver.position()
+    })
+  }
+
+  /** The mt(1)-style primitives of `tapedeck mt` (PBS pmt). Returns the position afterwards. */
+  async mt(drive: string, op: MtOperation, count = 1) {
+    return this.withDrive(drive, `mt ${op}`, async ({ driver }) => {
+      switch (op) {
+        case 'fsf':
+          await driver.spaceFilemarks(count)
+          break
+        case 'bsf':
+          await driver.spaceFilemarks(-count)
+          break
+        case 'fsfm': // forward over the marks, then back before the last one
+          await driver.spaceFilemarks(count)
+          await driver.spaceFilemarks(-1)
+          break
+        case 'bsfm': // back over the marks, then forward behind the last one
+          await driver.spaceFilemarks(-count)
+          await driver.spaceFilemarks(1)
+          break
+        case 'fsr':
+          await driver.spaceBlocks(count)
+          break
+        case 'bsr':
+          await driver.spaceBlocks(-count)
+          break
+        case 'asf':
+          await driver.locateFile(count)
+          break
+        case 'eod':
+          await driver.moveToEndOfData()
+          break
+        case 'weof':
+          await driver.writeFilemarks(count)
+          break
+        case 'rewind':
+          await driver.rewind()
+          break
+        case 'eject':
+          await driver.eject()
+          return undefined
+        case 'load':
+          await driver.load()
+          break
+        case 'erase':
+          await driver.format(count !== 0)
+          break
+      }
+      return driver.position()
     })
   }
 
