@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { lockDrive } from '../../main/core/devices/drive-lock'
 import { BlockedWriter } from '../../main/core/format/blocked-writer'
+import { writeContentHeader } from '../../main/core/format/content-header'
+import { CHUNK_ARCHIVE_MAGIC_1_1 } from '../../main/core/format/magics'
 import { openDrive } from '../../main/core/operations/devices'
 import { tempCore, tempDir } from '../helpers/temp'
 
@@ -282,13 +284,26 @@ describe('virtual library operations', () => {
     await createLibrary()
     await task(core.api.invoke('drive.load-media', { drive: 'lib-0', 'label-text': 'TAPE02L9' }))
     await task(core.api.invoke('drive.label', { drive: 'lib-0', 'label-text': 'TAPE02L9' }))
+    // Append a file whose write is cut by a power failure in its second block.
+    await core.api.invoke('vlib.fault-add', {
+      changer: 'lib',
+      fault: { kind: 'power-cut', tape: 'TAPE02L9', file: 1, block: 1 }
+    })
+    const handle = await openDrive(core, 'lib-0')
+    try {
+      await handle.driver.moveToEndOfData()
+      const writer = new BlockedWriter(handle.driver)
+      await writeContentHeader(writer, CHUNK_ARCHIVE_MAGIC_1_1, Buffer.from('{"store":"store1"}'))
+      await expect(writer.write(new Uint8Array(600_000))).rejects.toThrow(/power/i)
+    } finally {
+      await handle.close()
+    }
     const { log } = await task(core.api.invoke('drive.scan', { drive: 'lib-0' }))
-    expect(log.find((l) => l.startsWith('file 0:'))).toMatch(
-      /^file 0: media label v1\.0|^file 0: .*[Ll]abel/
+    expect(log.find((l) => l.startsWith('file 0:'))).toContain('Proxmox Backup Tape Label v1.0')
+    expect(log.find((l) => l.startsWith('WARN: file 1:'))).toMatch(
+      /^WARN: file 1: Proxmox Backup Chunk Archive v1.1, uuid .*: got unexpected end of tape$/
     )
-    expect(log).toContain('end of data after 1 files')
-    const faults = await core.api.invoke('vlib.faults', { changer: 'lib' })
-    expect(faults).toEqual([])
+    expect(log).toContain('end of data after 2 files')
   })
 
   it('injects faults through the API with clear errors', async () => {

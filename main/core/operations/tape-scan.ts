@@ -21,11 +21,13 @@ export async function scanTape(driver: TapeDriver, ctx: TaskContext): Promise<nu
       ctx.log(`file ${file}: empty (bare filemark)`)
       continue
     }
+    let described = `file ${file}`
     try {
       const header = await readContentHeader(reader)
       const kind =
         contentMagicInfo(header.contentMagic)?.name ??
         `unknown content ${magicHex(header.contentMagic)}`
+      described = `file ${file}: ${kind}, uuid ${header.uuid}, ctime ${new Date(header.ctime * 1000).toISOString()}`
       await readHeaderData(reader, header)
       const rest = await reader.skipData()
       const ending = !reader.hasEndMarker()
@@ -34,10 +36,10 @@ export async function scanTape(driver: TapeDriver, ctx: TaskContext): Promise<nu
           ? ' — incomplete (continued on the next tape)'
           : ''
       ctx.log(
-        `file ${file}: ${kind}, uuid ${header.uuid}, ctime ${new Date(header.ctime * 1000).toISOString()}, header data ${header.size} bytes, part ${header.partNumber}, ${rest} bytes of archive data${ending}`
+        `${described}, header data ${header.size} bytes, part ${header.partNumber}, ${rest} bytes of archive data${ending}`
       )
     } catch (err) {
-      ctx.warn(`file ${file}: ${(err as Error).message}`)
+      ctx.warn(`${described}: ${(err as Error).message}`)
       // Step over whatever is left of this file so the scan can go on with the next one.
       await driver.locateFile(file + 1).catch(() => undefined)
     }
