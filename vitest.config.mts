@@ -20,6 +20,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'bench',
+          include: ['tests/bench/**/*.bench.test.ts'],
+          environment: 'node'
+        }
+      },
+      {
+        test: {
           name: 'electron',
           include: ['tests/electron/**/*.test.ts'],
           environment: 'node',
