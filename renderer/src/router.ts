@@ -17,6 +17,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Library' }
   },
   {
+    path: '/setup',
+    name: 'setup',
+    component: () => import('@/views/SetupWizardView.vue'),
+    meta: { title: 'Setup' }
+  },
+  {
     path: '/media',
     name: 'media',
     component: () => import('@/views/MediaView.vue'),

@@ -108,8 +108,8 @@ export class TaskRunner {
     const rows: TaskRow[] = await this.db('tasks').where({ state: 'running' })
     for (const row of rows) {
       if (this.running.has(row.upid)) continue
-      if (row.node === this.node && processIsRunning(row.pid, row.pstart)) continue
       if (row.node !== this.node) continue // another host's task: not ours to judge
+      if (processIsRunning(row.pid, row.pstart)) continue
       await this.db('tasks')
         .where({ upid: row.upid, state: 'running' })
         .update({

@@ -96,6 +96,8 @@ export type MoveCall =
 
 export interface MovePlan {
   ok: true
+  /** the tape that moves */
+  barcode: string
   /** short verb for the dialog title and the confirm button */
   verb: 'Load' | 'Unload' | 'Move' | 'Export' | 'Import'
   /** exactly what will happen, in one sentence */
@@ -145,7 +147,10 @@ export function planMove(
       }
     }
     if (from.kind === 'drive') {
-      return { ok: false, reason: `Unload ${label} into a slot first, then load it into the other drive.` }
+      return {
+        ok: false,
+        reason: `Unload ${label} into a slot first, then load it into the other drive.`
+      }
     }
     if (from.kind === 'import-export') {
       return {
@@ -162,6 +167,7 @@ export function planMove(
     }
     return {
       ok: true,
+      barcode: label,
       verb: 'Load',
       summary: `Move ${label} from slot ${from.number} into drive ${drive}.`,
       notes,
@@ -180,10 +186,14 @@ export function planMove(
     if (from.kind === 'import-export') {
       return {
         ok: true,
+        barcode: label,
         verb: 'Move',
         summary: `Move ${label} from import/export slot ${from.number} to import/export slot ${to.number}.`,
         notes: [],
-        call: { method: 'changer.transfer', args: { name: picture.name, from: from.number, to: to.number } }
+        call: {
+          method: 'changer.transfer',
+          args: { name: picture.name, from: from.number, to: to.number }
+        }
       }
     }
     const target = free?.number ?? to.number
@@ -197,6 +207,7 @@ export function planMove(
     if (from.kind !== 'drive') notes.push(`The export runs as a task on drive ${via.config.name}.`)
     return {
       ok: true,
+      barcode: label,
       verb: 'Export',
       summary: `Export ${label} from ${where} to import/export slot ${target}.`,
       notes,
@@ -211,6 +222,7 @@ export function planMove(
     }
     return {
       ok: true,
+      barcode: label,
       verb: 'Unload',
       summary: `Unload ${label} from drive ${from.config.name} into slot ${to.number}.`,
       notes: [],
@@ -220,12 +232,16 @@ export function planMove(
   const importing = from.kind === 'import-export'
   return {
     ok: true,
+    barcode: label,
     verb: importing ? 'Import' : 'Move',
     summary: `Move ${label} from ${placeName(from)} to slot ${to.number}.`,
     notes: importing
       ? [`${label} is online again; if it is not in the inventory yet, run “Inventory” on a drive.`]
       : [],
-    call: { method: 'changer.transfer', args: { name: picture.name, from: from.number, to: to.number } }
+    call: {
+      method: 'changer.transfer',
+      args: { name: picture.name, from: from.number, to: to.number }
+    }
   }
 }
 
