@@ -36,6 +36,10 @@ beforeAll(async () => {
   page = h.page
   await openView(page, 'library')
   await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor()
+  // drive and changer configuration lives on its own tab (the first one is the library picture)
+  await page.getByTestId('tab-config').click()
+  await page.waitForURL(/tab=config/)
+  await page.getByTestId('changers-table').waitFor()
 })
 
 afterAll(async () => {
@@ -147,9 +151,9 @@ describe('library: drives and changers', () => {
   })
 
   it('looks right in both themes', async () => {
-    await screenshot(page, 'library')
+    await screenshot(page, 'library-config')
     await setTheme(page, 'dark')
-    await screenshot(page, 'library-dark')
+    await screenshot(page, 'library-config-dark')
     await setTheme(page, 'light')
   })
 
