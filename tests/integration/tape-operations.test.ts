@@ -334,4 +334,16 @@ describe('virtual library operations', () => {
       message: expect.stringContaining('unknown TapeAlert flag BOGUS')
     })
   })
+
+  it('turns the timing model on for demos and off again', async () => {
+    await createLibrary()
+    await core.api.invoke('vlib.timing', { changer: 'lib', timing: { 'load-seconds': 0.4 } })
+    let started = Date.now()
+    await task(core.api.invoke('drive.load-slot', { drive: 'lib-0', slot: 1 }))
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350)
+    await core.api.invoke('vlib.timing', { changer: 'lib', timing: null })
+    started = Date.now()
+    await task(core.api.invoke('drive.unload', { drive: 'lib-0' }))
+    expect(Date.now() - started).toBeLessThan(350)
+  })
 })

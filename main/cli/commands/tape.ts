@@ -138,6 +138,31 @@ export function registerTapeCommands(program: Command, run: Run): void {
       })
     )
 
+  vlib
+    .command('timing <changer>')
+    .description(
+      'Make the library behave like real hardware (robot, rewind, locate, speed) or instant again'
+    )
+    .option('--off', 'every operation instant again (the default)')
+    .option('--load-seconds <s>', 'robot move plus threading', Number)
+    .option('--rewind-seconds <s>', 'full rewind', Number)
+    .option('--locate-seconds-per-gib <s>', 'locate/space time per GiB passed', Number)
+    .option('--speed <size>', 'streaming speed per second, e.g. 300MB (LTO-8 native 360MB)', size)
+    .action(
+      run(async (ctx, changer: string, o) => {
+        const timing = o.off
+          ? null
+          : defined({
+              'load-seconds': o.loadSeconds,
+              'rewind-seconds': o.rewindSeconds,
+              'locate-seconds-per-gib': o.locateSecondsPerGib,
+              speed: o.speed
+            })
+        await ctx.call('vlib.timing', { changer, timing })
+        ctx.out.done()
+      })
+    )
+
   const changer = program.commands.find((c) => c.name() === 'changer')!
   changer
     .command('status <name>')

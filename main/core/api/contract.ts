@@ -331,6 +331,22 @@ export const API = {
     z.strictObject({ changer: ChangerName, id: z.number().int().min(1).optional() }),
     z.array(FaultEntry)
   ),
+  'vlib.timing': method(
+    z.strictObject({
+      changer: ChangerName,
+      /** null turns the timing model off (every operation instant) */
+      timing: z
+        .strictObject({
+          'load-seconds': z.number().min(0).max(3600).optional(),
+          'rewind-seconds': z.number().min(0).max(3600).optional(),
+          'locate-seconds-per-gib': z.number().min(0).max(3600).optional(),
+          /** bytes per second, 0 = unlimited */
+          speed: z.number().int().min(0).optional()
+        })
+        .nullable()
+    }),
+    Void
+  ),
   'changer.status': method(z.strictObject({ name: ChangerName }), z.array(ChangerStatusEntry)),
   'changer.transfer': method(
     z.strictObject({

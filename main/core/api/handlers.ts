@@ -12,7 +12,13 @@ import { formatIso, localTimeZone, parseTimeArg } from '../util/time'
 import { invalidArgument } from './errors'
 import type { Handlers } from './router'
 import type { CoreOperations } from '../tapedeck'
-import { addFault, createLibrary, faults, removeFaults } from '../operations/virtual-library'
+import {
+  addFault,
+  createLibrary,
+  faults,
+  removeFaults,
+  setTiming
+} from '../operations/virtual-library'
 
 function checkTimeZone(timeZone: string): string {
   try {
@@ -90,6 +96,7 @@ export function createHandlers(core: CoreOperations): Handlers {
     'vlib.fault-add': (args) => addFault(core, args),
     'vlib.faults': ({ changer }) => faults(core, changer),
     'vlib.fault-clear': ({ changer, id }) => removeFaults(core, changer, id),
+    'vlib.timing': (args) => setTiming(core, args),
     'changer.status': ({ name }) => drives.changerStatus(name),
     'changer.transfer': ({ name, from, to }) => drives.transfer(name, from, to),
     'drive.label': (a) => drives.label(a.drive, a['label-text'], a.pool),

@@ -2,7 +2,13 @@
 import { resolve } from 'node:path'
 import type { ApiArgs, ApiResult } from '../api/contract'
 import { ApiError, invalidArgument } from '../api/errors'
-import { clearFaults, createVirtualLibrary, listFaults, setFault } from '../devices/virtual'
+import {
+  clearFaults,
+  createVirtualLibrary,
+  listFaults,
+  setFault,
+  VirtualLibrary
+} from '../devices/virtual'
 import { parseDeviceAddress } from '../config/device-path'
 import type { CoreServices } from '../tapedeck'
 
@@ -66,4 +72,22 @@ export async function faults(core: CoreServices, changer: string) {
 
 export async function removeFaults(core: CoreServices, changer: string, id?: number) {
   return clearFaults(await libraryPath(core, changer), id === undefined ? {} : { id })
+}
+
+/** Turn the timing model (robot, rewind, locate, streaming speed) on for demos, or off. */
+export async function setTiming(core: CoreServices, args: ApiArgs<'vlib.timing'>): Promise<void> {
+  const library = await VirtualLibrary.open(await libraryPath(core, args.changer))
+  try {
+    const t = args.timing
+    await library.setTiming(
+      t && {
+        loadSeconds: t['load-seconds'],
+        rewindSeconds: t['rewind-seconds'],
+        locateSecondsPerGiB: t['locate-seconds-per-gib'],
+        speedBytesPerSecond: t.speed
+      }
+    )
+  } finally {
+    await library.close()
+  }
 }
