@@ -389,21 +389,44 @@ describe('library picture: drive buttons', () => {
     await setTheme(page, 'light')
   })
 
-  it('offers the label wizard for a drive without changer and shows what the drive says', async () => {
-    const made = cli(h.home, ['drive', 'create', 'solo', '--path', `vlib:${libDir}#2`])
+  it('labels the tape in a standalone drive with the label wizard', async () => {
+    // A one-drive library whose drive is then taken out of its changer: a standalone drive with a tape in it.
+    const soloDir = join(h.scratch, 'solo')
+    const made = cli(h.home, [
+      'vlib',
+      'create',
+      'sololib',
+      '--path',
+      soloDir,
+      '--slots',
+      '2',
+      '--tapes',
+      '1',
+      '--label-prefix',
+      'SOLO',
+      '--tape-size',
+      '64MiB'
+    ])
     expect(made.code, made.stderr).toBe(0)
-    const card = page.getByTestId('standalone-solo')
+    expect(cli(h.home, ['load-media-from-slot', '1', '--drive', 'sololib-0']).code).toBe(0)
+    expect(cli(h.home, ['drive', 'update', 'sololib-0', '--delete', 'changer']).code).toBe(0)
+
+    const card = page.getByTestId('standalone-sololib-0')
     await card.waitFor()
     await card.getByTestId('standalone-label-wizard').click()
     const wizard = page.getByTestId('label-wizard')
     await wizard.waitFor()
-    // the core cannot open a virtual drive outside its library yet: its message is shown as is
-    const error = wizard.getByTestId('wizard-check-error')
-    await error.waitFor()
-    expect(await error.textContent()).toContain("drive 'solo'")
-    expect(await wizard.getByTestId('wizard-next').isDisabled()).toBe(true)
+    await wizard.getByTestId('wizard-next').click()
+    const text = wizard.getByTestId('wizard-label-text').locator('input')
+    await text.fill('SOLO01L9')
+    await wizard.getByTestId('wizard-label').click()
+    await wizard.getByTestId('wizard-done').waitFor({ timeout: 30_000 })
+    const media = JSON.parse(
+      cli(h.home, ['--output-format', 'json', 'media', 'list']).stdout
+    ) as Array<Record<string, string>>
+    expect(media.find((m) => m['label-text'] === 'SOLO01L9')).toMatchObject({ location: 'offline' })
+    expect(existsSync(join(soloDir, 'tapefile-0-SOLO01L9.json'))).toBe(true)
     await page.keyboard.press('Escape')
-    await wizard.waitFor({ state: 'hidden' })
   })
 
   it('left the tape files of the virtual library in place', () => {

@@ -61,24 +61,26 @@ export async function openDrive(core: CoreServices, name: string): Promise<Drive
   if (address.transport !== 'vlib' || address.drive === undefined) {
     throw unsupported('drive', name, config.path)
   }
-  if (!config.changer)
-    throw invalidArgument(`drive '${name}' belongs to a virtual library but has no changer`)
-  const { config: changerConfig } = await core.config.devices.changer(config.changer)
-  const library = await openLibrary(changerConfig)
+  // Without a changer the drive is used as a standalone drive: whatever tape sits in it.
+  const changerConfig = config.changer
+    ? (await core.config.devices.changer(config.changer)).config
+    : undefined
+  const library = changerConfig
+    ? await openLibrary(changerConfig)
+    : await VirtualLibrary.open(address.directory)
   try {
     const driver = await library.drive(address.drive)
-    return {
-      name,
-      driver,
-      changer: {
+    const handle: DriveHandle = { name, driver, close: () => library.close() }
+    if (changerConfig) {
+      handle.changer = {
         name: changerConfig.name,
         changer: library.changer(),
         driveNumber: address.drive,
         exportSlots: exportSlotsOf(changerConfig),
         close: async () => undefined
-      },
-      close: () => library.close()
+      }
     }
+    return handle
   } catch (err) {
     await library.close()
     throw err
