@@ -12,7 +12,9 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve(__dirname, 'main/app/index.ts'),
-          cli: resolve(__dirname, 'main/cli/index.ts')
+          cli: resolve(__dirname, 'main/cli/index.ts'),
+          // worker thread for datastore verification (found next to the entries at run time)
+          'chunk-check-worker': resolve(__dirname, 'main/core/datastore/chunk-check-worker.ts')
         }
       }
     }

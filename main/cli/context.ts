@@ -32,11 +32,16 @@ export class CliContext {
     return core.api.invoke(method, args)
   }
 
-  /** Run a task to its end: log on stdout, progress bar on stderr; fails when the task failed. */
-  async runTask(started: Promise<{ upid: string }>): Promise<TaskInfo> {
+  /** Follow a task to its end (log on stdout in text mode, progress bar on stderr). */
+  async followTask(started: Promise<{ upid: string }>): Promise<TaskInfo> {
     const core = await this.open()
     const { upid } = await started
-    const info = await followTask(core, upid, this.out)
+    return followTask(core, upid, this.out)
+  }
+
+  /** Run a task to its end; fails when the task failed. JSON mode prints the task's final state. */
+  async runTask(started: Promise<{ upid: string }>): Promise<TaskInfo> {
+    const info = await this.followTask(started)
     if (!this.out.isText) this.out.json(info)
     if (info.state === 'error' || info.state === 'aborted')
       throw new Error(info.status ?? 'task failed')

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander'
+import { parseSize } from '../core/util/size'
 
 /** Option value parsers shared by the commands. */
 
@@ -33,4 +34,13 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** Drop undefined values so the API sees only what the user gave. */
 export function defined<T extends Record<string, unknown>>(object: T): T {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T
+}
+
+/** Sizes with KiB/MiB/GiB/TiB (or KB/MB/GB/TB) suffixes. */
+export function size(value: string): number {
+  try {
+    return parseSize(value)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
 }

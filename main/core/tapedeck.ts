@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './db/connection'
 import { ensureHome } from './home'
 import { EventBus } from './jobs/events'
 import { TaskRunner } from './jobs/task-runner'
+import { DatastoreOperations } from './operations/datastore-operations'
 import { DriveOperations } from './operations/drive-operations'
 import { VERSION } from './version'
 
@@ -32,6 +33,7 @@ export interface CoreServices {
 /** Services built on the basic ones. */
 export interface CoreOperations extends CoreServices {
   readonly drives: DriveOperations
+  readonly datastores: DatastoreOperations
 }
 
 export interface Tapedeck extends CoreOperations {
@@ -65,7 +67,11 @@ export async function openTapedeck(options: { home: string }): Promise<Tapedeck>
       datastores: new DatastoreConfigService(files.datastores, files.jobs)
     }
   }
-  const operations: CoreOperations = { ...services, drives: new DriveOperations(services) }
+  const operations: CoreOperations = {
+    ...services,
+    drives: new DriveOperations(services),
+    datastores: new DatastoreOperations(services)
+  }
   return {
     ...operations,
     events,

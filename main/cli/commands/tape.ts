@@ -1,10 +1,9 @@
-import { InvalidArgumentError, Option, type Command } from 'commander'
+import { Option, type Command } from 'commander'
 import type { ApiArgs, ChangerStatusEntry, InventoryEntry } from '../../core/api/contract'
 import { resolveDrive } from '../../core/operations/devices'
-import { parseSize } from '../../core/util/size'
 import { formatIso } from '../../core/util/time'
 import type { CliContext, Run } from '../context'
-import { boolean, defined, integer } from '../options'
+import { boolean, defined, integer, size } from '../options'
 import { formatBytes } from '../output'
 
 const driveOption = () =>
@@ -12,14 +11,6 @@ const driveOption = () =>
 
 async function drive(ctx: CliContext, given: string | undefined): Promise<string> {
   return resolveDrive(await ctx.open(), given)
-}
-
-function size(value: string): number {
-  try {
-    return parseSize(value)
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message)
-  }
 }
 
 /** The tape commands of `proxmox-tape`, plus `vlib` for the virtual library. */

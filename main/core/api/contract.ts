@@ -193,8 +193,124 @@ export const DatastoreStatus = z.strictObject({
   total: z.number().optional(),
   used: z.number().optional(),
   avail: z.number().optional(),
-  'last-scan': DatastoreScan.optional()
+  'last-scan': DatastoreScan.optional(),
+  /** summary of the newest finished verification */
+  'last-verify': z
+    .strictObject({
+      upid: z.string(),
+      time: z.number().int(),
+      ok: z.boolean(),
+      snapshots: z.number().int(),
+      chunks: z.number().int(),
+      'bad-chunk-count': z.number().int(),
+      'bad-files': z.number().int()
+    })
+    .optional()
 })
+
+/** PBS namespace notation: `a/b/c`, empty for the root namespace. */
+export const Namespace = z
+  .string()
+  .max(256, 'namespace must be at most 256 characters')
+  .regex(
+    /^([A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*){0,6})?$/,
+    "namespace must be up to 7 names separated by '/', each a safe id"
+  )
+const BackupType = z.enum(['vm', 'ct', 'host'])
+const BackupId = safeId('backup id', 1, 128)
+/** PBS snapshot path: `[ns/<a>/…]<type>/<id>/<YYYY-MM-DDTHH:MM:SSZ>`, or without the ns prefix. */
+export const SnapshotName = z
+  .string()
+  .max(512)
+  .regex(
+    /^(ns\/[A-Za-z0-9_][A-Za-z0-9._-]*\/)*(vm|ct|host)\/[A-Za-z0-9_][A-Za-z0-9._-]*\/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/,
+    'snapshot must look like vm/100/2024-01-01T00:00:00Z (optionally prefixed by ns/<name>/…)'
+  )
+
+export const DatastoreGroup = z.strictObject({
+  ns: z.string(),
+  'backup-type': BackupType,
+  'backup-id': z.string(),
+  owner: z.string().optional(),
+  /** first line of the group's notes */
+  comment: z.string().optional(),
+  'backup-count': z.number().int(),
+  /** epoch of the newest finished snapshot */
+  'last-backup': z.number().int().optional()
+})
+
+export const DatastoreSnapshot = z.strictObject({
+  ns: z.string(),
+  'backup-type': BackupType,
+  'backup-id': z.string(),
+  'backup-time': z.number().int(),
+  /** PBS path of the snapshot, e.g. `ns/prod/vm/100/2024-01-01T00:00:00Z` */
+  snapshot: z.string(),
+  finished: z.boolean(),
+  files: z.array(
+    z.strictObject({
+      filename: z.string(),
+      size: z.number().int(),
+      'crypt-mode': z.enum(['none', 'encrypt', 'sign-only'])
+    })
+  ),
+  /** sum of the file sizes in the manifest */
+  size: z.number().int(),
+  protected: z.boolean(),
+  encrypted: z.boolean(),
+  owner: z.string().optional(),
+  /** first line of the snapshot notes */
+  comment: z.string().optional(),
+  /** why the manifest could not be read */
+  error: z.string().optional()
+})
+
+export const VerifyResult = z.strictObject({
+  upid: z.string(),
+  store: z.string(),
+  time: z.number().int(),
+  ok: z.boolean(),
+  snapshots: z.number().int(),
+  'index-files': z.number().int(),
+  /** distinct chunks checked */
+  chunks: z.number().int(),
+  /** bytes of chunk files read */
+  bytes: z.number(),
+  'bad-chunk-count': z.number().int(),
+  /** the first 1000 bad or missing chunks and the snapshots that use them */
+  'bad-chunks': z.array(
+    z.strictObject({
+      digest: z.string(),
+      problem: z.string(),
+      snapshots: z.array(z.string())
+    })
+  ),
+  /** manifests, indexes and blobs that are missing, damaged or do not match the manifest */
+  'bad-files': z.array(
+    z.strictObject({ snapshot: z.string(), filename: z.string(), problem: z.string() })
+  )
+})
+
+export const DemoOptions = {
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .optional(),
+  vms: z.number().int().min(0).max(100).optional(),
+  cts: z.number().int().min(0).max(100).optional(),
+  hosts: z.number().int().min(0).max(100).optional(),
+  snapshots: z.number().int().min(1).max(100).optional(),
+  /** bytes per VM disk */
+  'disk-size': z
+    .number()
+    .int()
+    .min(4096)
+    .max(1024 ** 4)
+    .optional(),
+  namespaces: z.boolean().optional()
+}
 
 // ---------------------------------------------------------------------------------------------
 // Tasks
@@ -451,6 +567,50 @@ export const API = {
   'datastore.remove': method(z.strictObject({ name: DatastoreName, ...withDigest }), Void),
   'datastore.status': method(z.strictObject({ name: DatastoreName }), DatastoreStatus),
   'datastore.scan': method(z.strictObject({ name: DatastoreName }), TaskStarted),
+  /** New empty datastore in PBS layout at `path` (created or empty), then registered. */
+  'datastore.create': method(
+    z.strictObject({
+      name: DatastoreName,
+      path: z.string().min(1, 'path must not be empty').max(4096),
+      comment: Comment.optional()
+    }),
+    Void
+  ),
+  'datastore.namespaces': method(z.strictObject({ name: DatastoreName }), z.array(z.string())),
+  'datastore.groups': method(
+    z.strictObject({ name: DatastoreName, ns: Namespace.optional() }),
+    z.array(DatastoreGroup)
+  ),
+  /** Snapshots in `ns` and the namespaces below it, down to `max-depth` levels. */
+  'datastore.snapshots': method(
+    z.strictObject({
+      name: DatastoreName,
+      ns: Namespace.optional(),
+      'max-depth': z.number().int().min(0).max(7).optional(),
+      'backup-type': BackupType.optional(),
+      'backup-id': BackupId.optional()
+    }),
+    z.array(DatastoreSnapshot)
+  ),
+  /** Checks every chunk the selected snapshots use; the result is in `datastore.verify-result`. */
+  'datastore.verify': method(
+    z.strictObject({
+      name: DatastoreName,
+      ns: Namespace.optional(),
+      snapshot: SnapshotName.optional()
+    }),
+    TaskStarted
+  ),
+  'datastore.verify-result': method(z.strictObject({ upid: Upid }), VerifyResult),
+  /** Writes a deterministic demo datastore at `path` and registers it as `name`. */
+  'datastore.demo': method(
+    z.strictObject({
+      name: DatastoreName,
+      path: z.string().min(1, 'path must not be empty').max(4096),
+      ...DemoOptions
+    }),
+    TaskStarted
+  ),
 
   'calendar.preview': method(
     z.strictObject({
@@ -515,6 +675,9 @@ export type PoolConfig = z.output<typeof PoolConfig>
 export type DatastoreConfig = z.output<typeof DatastoreConfig>
 export type DatastoreStatus = z.output<typeof DatastoreStatus>
 export type DatastoreScan = z.output<typeof DatastoreScan>
+export type DatastoreGroup = z.output<typeof DatastoreGroup>
+export type DatastoreSnapshot = z.output<typeof DatastoreSnapshot>
+export type VerifyResult = z.output<typeof VerifyResult>
 export type TaskInfo = z.output<typeof TaskInfo>
 export type ChangerStatusEntry = z.output<typeof ChangerStatusEntry>
 export type MediaLabelInfo = z.output<typeof MediaLabelInfo>

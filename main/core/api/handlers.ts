@@ -8,6 +8,7 @@ import {
 import { TimeSpanError, formatTimeSpan, parseTimeSpan } from '../media/time-span'
 import { diskUsage, scanDatastore } from '../datastore/scan'
 import { forgetScan, lastScan, recordScan } from '../datastore/scan-records'
+import { forgetVerifications, lastVerification } from '../datastore/verify-records'
 import { formatIso, localTimeZone, parseTimeArg } from '../util/time'
 import { invalidArgument } from './errors'
 import type { Handlers } from './router'
@@ -129,11 +130,18 @@ export function createHandlers(core: CoreOperations): Handlers {
     'datastore.remove': async ({ name, digest }) => {
       await datastores.remove(name, digest)
       await forgetScan(core.db, name)
+      await forgetVerifications(core.db, name)
     },
     'datastore.status': async ({ name }) => {
       const { config } = await datastores.get(name)
       const usage = await diskUsage(config.path)
-      return { name, path: config.path, ...usage, 'last-scan': await lastScan(core.db, name) }
+      return {
+        name,
+        path: config.path,
+        ...usage,
+        'last-scan': await lastScan(core.db, name),
+        'last-verify': await lastVerification(core.db, name)
+      }
     },
     'datastore.scan': async ({ name }) => {
       const { config } = await datastores.get(name)
@@ -142,6 +150,13 @@ export function createHandlers(core: CoreOperations): Handlers {
       })
       return { upid }
     },
+    'datastore.create': (args) => core.datastores.create(args),
+    'datastore.namespaces': ({ name }) => core.datastores.namespaces(name),
+    'datastore.groups': ({ name, ns }) => core.datastores.groups(name, ns),
+    'datastore.snapshots': (args) => core.datastores.snapshots(args),
+    'datastore.verify': (args) => core.datastores.verify(args),
+    'datastore.verify-result': ({ upid }) => core.datastores.verifyResult(upid),
+    'datastore.demo': (args) => core.datastores.demo(args),
 
     'calendar.preview': async ({ event, from, count, timezone }) =>
       calendarPreview(event, from, count, timezone),

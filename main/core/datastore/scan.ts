@@ -7,13 +7,17 @@ import { readdir, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DatastoreScan } from '../api/contract'
 import type { TaskContext } from '../jobs/task-runner'
-
-const BACKUP_TYPES = new Set(['vm', 'ct', 'host'])
-const BACKUP_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
-const SNAPSHOT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
-const CHUNK_PREFIX = /^[0-9a-f]{4}$/
-const CHUNK_NAME = /^[0-9a-f]{64}$/
-const MAX_NAMESPACE_DEPTH = 7
+import { MAX_NAMESPACE_DEPTH } from '../format/snapshot-path'
+import {
+  BACKUP_TIME,
+  BACKUP_TYPES,
+  CHUNK_DIR,
+  CHUNK_NAME,
+  CHUNK_PREFIX,
+  SAFE_ID,
+  type BackupType
+} from './layout'
+import { MANIFEST_BLOB_NAME } from './manifest'
 
 async function directories(path: string): Promise<string[]> {
   try {
@@ -38,14 +42,14 @@ type Counts = Omit<DatastoreScan, 'time' | 'chunks' | 'chunk-bytes'>
 async function scanNamespace(dir: string, depth: number, counts: Counts, ctx: TaskContext) {
   ctx.checkAbort()
   for (const type of await directories(dir)) {
-    if (!BACKUP_TYPES.has(type)) continue
+    if (!BACKUP_TYPES.includes(type as BackupType)) continue
     for (const id of await directories(join(dir, type))) {
-      if (!BACKUP_ID.test(id)) continue
+      if (!SAFE_ID.test(id)) continue
       counts.groups++
       for (const time of await directories(join(dir, type, id))) {
         if (
-          SNAPSHOT_TIME.test(time) &&
-          (await exists(join(dir, type, id, time, 'index.json.blob')))
+          BACKUP_TIME.test(time) &&
+          (await exists(join(dir, type, id, time, MANIFEST_BLOB_NAME)))
         ) {
           counts.snapshots++
         }
@@ -68,7 +72,7 @@ export async function scanDatastore(path: string, ctx: TaskContext): Promise<Dat
     `found ${counts.namespaces} namespaces, ${counts.groups} backup groups, ${counts.snapshots} finished snapshots`
   )
 
-  const chunkDir = join(path, '.chunks')
+  const chunkDir = join(path, CHUNK_DIR)
   const prefixes = (await directories(chunkDir)).filter((name) => CHUNK_PREFIX.test(name))
   if (prefixes.length === 0) ctx.warn(`no chunk store found at ${chunkDir}`)
   let chunks = 0

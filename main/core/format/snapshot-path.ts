@@ -18,7 +18,7 @@ export const MAX_NAMESPACE_DEPTH = 7
 /** Longest namespace, `a/b/…` joined with slashes. */
 export const MAX_BACKUP_NAMESPACE_LENGTH = 256
 
-const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
+export const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
 const BACKUP_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/
 
 export function parseSnapshotPath(input: string): SnapshotPath {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import * as init from './0001-init'
 import * as media from './0002-media'
+import * as verifications from './0003-verifications'
 
 interface Migration {
   up(db: Knex): Promise<void>
@@ -10,7 +11,8 @@ interface Migration {
 /** Migrations in the order they run; static imports so the bundled app needs no directory scan. */
 const MIGRATIONS: Array<[string, Migration]> = [
   ['0001-init', init],
-  ['0002-media', media]
+  ['0002-media', media],
+  ['0003-verifications', verifications]
 ]
 
 export const migrationSource: Knex.MigrationSource<string> = {
