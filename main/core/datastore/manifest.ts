@@ -8,8 +8,7 @@ import { FormatError } from '../format/format-error'
 import { parseJsonBytes, prettyJson, utf8 } from '../format/pretty-json'
 import { decodeBlob, encodeBlob } from './blob'
 
-export const MANIFEST_BLOB_NAME = 'index.json.blob'
-export const CLIENT_LOG_BLOB_NAME = 'client.log.blob'
+export { CLIENT_LOG_BLOB_NAME, MANIFEST_BLOB_NAME } from '../format/snapshot-archive-writer'
 
 /** PBS archive names: a safe id ending in .fidx, .didx or .blob. */
 export const ARCHIVE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*\.(fidx|didx|blob)$/

@@ -11,7 +11,9 @@ export type {
   ChangerConfig,
   ChangerStatusEntry,
   DatastoreConfig,
+  DatastoreGroup,
   DatastoreScan,
+  DatastoreSnapshot,
   DatastoreStatus,
   DriveConfig,
   DriveStatusInfo,
@@ -21,6 +23,7 @@ export type {
   TaskInfo,
   TaskLogLine,
   TaskProgress,
-  TaskState
+  TaskState,
+  VerifyResult
 } from '../../../main/core/api/contract'
 export type { ApiErrorPayload, ErrorCode } from '../../../main/core/api/errors'
