@@ -54,6 +54,7 @@ describe('media pools', () => {
     ],
     [{ retention: '2 fortnights' }, /retention must be 'overwrite', 'keep' or a time span/],
     [{ template: 'x' }, /template must be 2 to 64 characters/],
+    [{ template: 'set %Q' }, /template 'set %Q' has .*supported: %a/],
     [{ encrypt: 'not-a-fingerprint' }, /key fingerprint/],
     [{ comment: 'two\nlines' }, /single line/]
   ])('rejects %j with a clear error and writes nothing', async (fields, message) => {

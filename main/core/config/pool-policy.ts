@@ -3,6 +3,7 @@
  * retention `overwrite | keep | <time span>`, and the media-set name template.
  */
 import { CalendarEventError, parseCalendarEvent } from '../media/calendar-event'
+import { validateMediaSetTemplate } from '../media/media-set-name'
 import { TimeSpanError, parseTimeSpan } from '../media/time-span'
 
 export function checkAllocation(value: string): string | undefined {
@@ -33,5 +34,5 @@ export function checkRetention(value: string): string | undefined {
 
 export function checkTemplate(value: string): string | undefined {
   if (value.length < 2 || value.length > 64) return 'template must be 2 to 64 characters long'
-  return undefined
+  return validateMediaSetTemplate(value)
 }
