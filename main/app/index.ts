@@ -2,6 +2,7 @@
  * Electron main process: one window on the Electron-free core. Everything that can run without
  * Electron lives in main/core; this file only adapts it.
  */
+import { startScheduler } from '../core/jobs/scheduler'
 import { app, BrowserWindow, dialog, Menu } from 'electron'
 import { join } from 'node:path'
 import { defaultHome, resolveHome } from '../core/home'
@@ -64,6 +65,7 @@ async function start(): Promise<void> {
     return
   }
   const unregister = registerIpc(core, indexHtml)
+  const scheduler = startScheduler(core, core.runBackupJob)
 
   let window = createWindow()
   app.on('second-instance', () => {
@@ -79,7 +81,10 @@ async function start(): Promise<void> {
     closing = true
     event.preventDefault()
     unregister()
-    void core.close().finally(() => app.exit(0))
+    void scheduler
+      .stop()
+      .then(() => core.close())
+      .finally(() => app.exit(0))
   })
 }
 

@@ -5,11 +5,13 @@
 import { Command, Option } from 'commander'
 import { VERSION } from '../core/version'
 import { CliContext, type GlobalOptions, type Run } from './context'
+import { registerBackupJobCommands } from './commands/backup-jobs'
 import { registerChangerCommands, registerDriveCommands } from './commands/devices'
 import { registerDatastoreCommands } from './commands/datastores'
 import { registerPoolCommands } from './commands/pools'
 import { registerServeCommand } from './commands/serve'
 import { registerMtCommands } from './commands/mt-mtx'
+import { registerNotifyCommands } from './commands/notify'
 import { registerTapeCommands } from './commands/tape'
 import { registerTaskCommands } from './commands/tasks'
 import { registerTimeCommands } from './commands/time'
@@ -43,11 +45,13 @@ export function buildProgram(): Command {
   registerDriveCommands(program, run)
   registerChangerCommands(program, run)
   registerPoolCommands(program, run)
+  registerBackupJobCommands(program, run)
   registerTapeCommands(program, run)
   registerMtCommands(program, run)
   registerDatastoreCommands(program, run)
   registerTaskCommands(program, run)
   registerTimeCommands(program, run)
+  registerNotifyCommands(program, run)
   registerServeCommand(program, run)
   return program
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import { createHandlers } from './api/handlers'
 import { Router } from './api/router'
+import { BackupJobConfigService } from './config/backup-jobs'
 import { openConfigFiles, watchConfigFiles } from './config/files'
 import { DatastoreConfigService } from './config/datastores'
 import { DeviceConfig } from './config/devices'
@@ -12,9 +13,13 @@ import { PoolConfigService } from './config/pools'
 import { openDatabase, type Db } from './db/connection'
 import { ensureHome } from './home'
 import { EventBus } from './jobs/events'
+import { JobStateStore, taskLookupOf } from './jobs/job-state'
+import type { RunJob } from './jobs/scheduler'
 import { TaskRunner } from './jobs/task-runner'
+import { runBackupJob } from './jobs/backup/backup'
 import { DatastoreOperations } from './operations/datastore-operations'
 import { DriveOperations } from './operations/drive-operations'
+import { Notifier } from './notify/notifier'
 import { VERSION } from './version'
 
 /** What the API handlers work with. */
@@ -27,13 +32,19 @@ export interface CoreServices {
     devices: DeviceConfig
     pools: PoolConfigService
     datastores: DatastoreConfigService
+    /** tape-job.cfg, with the jobs' run state */
+    backupJobs: BackupJobConfigService
   }
+  /** Mail notifications; never throws into a job (see Notifier). */
+  readonly notifier: Notifier
 }
 
 /** Services built on the basic ones. */
 export interface CoreOperations extends CoreServices {
   readonly drives: DriveOperations
   readonly datastores: DatastoreOperations
+  /** Starts a tape backup job as a task; hosts run the scheduler with it (jobs/scheduler.ts). */
+  readonly runBackupJob: RunJob
 }
 
 export interface Tapedeck extends CoreOperations {
@@ -64,13 +75,20 @@ export async function openTapedeck(options: { home: string }): Promise<Tapedeck>
     config: {
       devices: new DeviceConfig(files.tape),
       pools: new PoolConfigService(files.pools, files.jobs),
-      datastores: new DatastoreConfigService(files.datastores, files.jobs)
-    }
+      datastores: new DatastoreConfigService(files.datastores, files.jobs),
+      backupJobs: new BackupJobConfigService(
+        files.jobs,
+        { tape: files.tape, pools: files.pools, datastores: files.datastores },
+        new JobStateStore(db, taskLookupOf(tasks))
+      )
+    },
+    notifier: new Notifier(home)
   }
   const operations: CoreOperations = {
     ...services,
     drives: new DriveOperations(services),
-    datastores: new DatastoreOperations(services)
+    datastores: new DatastoreOperations(services),
+    runBackupJob: (jobId) => runBackupJob(services, jobId)
   }
   return {
     ...operations,

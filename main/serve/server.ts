@@ -3,6 +3,7 @@
  * Used where Electron is not available, for headless tape servers administered from a browser,
  * and by the end-to-end tests.
  */
+import { startScheduler } from '../core/jobs/scheduler'
 import { existsSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -159,6 +160,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
 
   if (!isLoopback(host)) for (const line of exposureWarning(host, port)) warn(line)
 
+  const scheduler = startScheduler(core, core.runBackupJob)
   const urlHost =
     isLoopback(host) || allAddresses ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   return {
@@ -167,6 +169,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     token,
     core,
     async close() {
+      await scheduler.stop()
       unsubscribe()
       stopWatching()
       for (const client of wss.clients) client.terminate()

@@ -279,6 +279,75 @@ export function registerTapeCommands(program: Command, run: Run): void {
     )
 
   program
+    .command('backup <store> <pool>')
+    .description("Back up datastore snapshots to tape, into the pool's current media set")
+    .addOption(driveOption())
+    .option('--ns <namespace>', 'namespace to back up (default: the root)')
+    .option('--max-depth <n>', 'namespace levels below --ns (default: all)', integer(0, 7))
+    .option(
+      '--group-filter <filter>',
+      '[include:|exclude:]type:<vm|ct|host> | group:<type>/<id> | regex:<re> (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value]
+    )
+    .option('--latest-only [bool]', 'only the newest snapshot of each group', boolean)
+    .option('--eject-media [bool]', 'eject the tape when done', boolean)
+    .option(
+      '--export-media-set [bool]',
+      "move the media set's tapes to import/export slots when done",
+      boolean
+    )
+    .option('--force-media-set [bool]', 'start a new media set', boolean)
+    .option('--worker-threads <n>', 'parallel chunk readers (default 4)', integer(1, 32))
+    .action(
+      run(async (ctx, store: string, pool: string, o) => {
+        const name = await drive(ctx, o.drive)
+        await ctx.runTask(
+          ctx.call(
+            'tape.backup',
+            defined({
+              store,
+              pool,
+              drive: name,
+              ns: o.ns,
+              'max-depth': o.maxDepth,
+              'group-filter': o.groupFilter,
+              'latest-only': o.latestOnly,
+              'eject-media': o.ejectMedia,
+              'export-media-set': o.exportMediaSet,
+              'force-media-set': o.forceMediaSet,
+              'worker-threads': o.workerThreads
+            })
+          )
+        )
+      })
+    )
+
+  program
+    .command('restore <media-set> <store> [snapshots...]')
+    .description(
+      'Restore a media set (or only the given snapshots, store:snapshot) into datastores; store is a map like source=target,default'
+    )
+    .addOption(driveOption())
+    .option('--owner <auth-id>', 'owner of restored backup groups (default root@pam)')
+    .action(
+      run(async (ctx, mediaSet: string, store: string, snapshots: string[], o) => {
+        const name = await drive(ctx, o.drive)
+        await ctx.runTask(
+          ctx.call(
+            'tape.restore',
+            defined({
+              'media-set': mediaSet,
+              store,
+              drive: name,
+              snapshots: snapshots.length > 0 ? snapshots : undefined,
+              owner: o.owner
+            })
+          )
+        )
+      })
+    )
+
+  program
     .command('eod')
     .description('Move to the end of the recorded data (debugging)')
     .addOption(driveOption())
@@ -390,6 +459,38 @@ export function registerTapeCommands(program: Command, run: Run): void {
     .command('list')
     .description('List the tapes Tapedeck knows')
     .action(run(async (ctx) => printInventory(ctx)))
+  media
+    .command('content')
+    .description('List the snapshots on tape, from the catalogs (no tape is read)')
+    .option('--pool <pool>', 'only this media pool')
+    .option('--label-text <label>', 'only this tape')
+    .option('--media <uuid>', 'only this tape (by uuid)')
+    .option('--media-set <uuid>', 'only this media set')
+    .option('--backup-type <type>', 'only vm, ct or host')
+    .option('--backup-id <id>', 'only this backup id')
+    .action(
+      run(async (ctx, o) => {
+        const rows = await ctx.call(
+          'media.content',
+          defined({
+            pool: o.pool,
+            'label-text': o.labelText,
+            media: o.media,
+            'media-set': o.mediaSet,
+            'backup-type': o.backupType,
+            'backup-id': o.backupId
+          })
+        )
+        ctx.out.list(rows, [
+          { header: 'label-text', value: (r) => r['label-text'] },
+          { header: 'pool', value: (r) => r.pool },
+          { header: 'media-set-name', value: (r) => r['media-set-name'] },
+          { header: 'seq-nr', value: (r) => r['seq-nr'] },
+          { header: 'store', value: (r) => r.store },
+          { header: 'snapshot', value: (r) => r.snapshot }
+        ])
+      })
+    )
 }
 
 async function printInventory(ctx: CliContext): Promise<void> {

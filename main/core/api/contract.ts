@@ -7,6 +7,11 @@
  */
 import { z } from 'zod'
 import { FaultEntry, FaultSpec } from '../devices/virtual/schema'
+import {
+  NotificationConfigView,
+  NotificationTestResult,
+  NotificationUpdate
+} from '../notify/schema'
 
 // ---------------------------------------------------------------------------------------------
 // Shared value formats (PBS `PROXMOX_SAFE_ID` and friends)
@@ -313,6 +318,69 @@ export const DemoOptions = {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tape backup jobs (tape-job.cfg; PBS TapeBackupJobConfig)
+
+export const JobId = safeId('job id', 3, 32)
+
+export const BACKUP_JOB_DELETABLE = [
+  'schedule',
+  'eject-media',
+  'export-media-set',
+  'latest-only',
+  'notify-user',
+  'notification-mode',
+  'group-filter',
+  'ns',
+  'max-depth',
+  'worker-threads',
+  'comment'
+] as const
+
+/** Optional job properties; the service checks their values (calendar event, filters …). */
+const BackupJobFields = {
+  schedule: singleLine('schedule', 256).optional(),
+  'eject-media': z.boolean().optional(),
+  'export-media-set': z.boolean().optional(),
+  'latest-only': z.boolean().optional(),
+  'notify-user': singleLine('notify-user', 64).optional(),
+  'notification-mode': z.enum(['legacy-sendmail', 'notification-system']).optional(),
+  'group-filter': z.array(singleLine('group-filter', 1024)).max(256).optional(),
+  ns: Namespace.optional(),
+  'max-depth': z.number().int().min(0).max(7).optional(),
+  'worker-threads': z.number().int().min(1).max(32).optional(),
+  comment: Comment.optional()
+}
+
+export const BackupJobConfig = z.strictObject({
+  id: z.string(),
+  store: z.string(),
+  pool: z.string(),
+  drive: z.string(),
+  schedule: z.string().optional(),
+  'eject-media': z.boolean().optional(),
+  'export-media-set': z.boolean().optional(),
+  'latest-only': z.boolean().optional(),
+  'notify-user': z.string().optional(),
+  'notification-mode': z.string().optional(),
+  'group-filter': z.array(z.string()).optional(),
+  ns: z.string().optional(),
+  'max-depth': z.number().int().optional(),
+  'worker-threads': z.number().int().optional(),
+  comment: z.string().optional()
+})
+
+/** A job with its schedule status (PBS TapeBackupJobStatus without next-media-label). */
+export const BackupJobStatus = z.strictObject({
+  ...BackupJobConfig.shape,
+  /** epoch of the next scheduled run; absent without (valid) schedule */
+  'next-run': z.number().int().optional(),
+  'last-run-upid': z.string().optional(),
+  /** task status of the last run: OK, WARNINGS: n, the error message, unknown … */
+  'last-run-state': z.string().optional(),
+  'last-run-endtime': z.number().int().optional()
+})
+
+// ---------------------------------------------------------------------------------------------
 // Tasks
 
 export const TaskState = z.enum(['running', 'ok', 'warning', 'error', 'aborted'])
@@ -530,7 +598,63 @@ export const API = {
     z.strictObject({ drive: DriveName }),
     z.strictObject({ file: z.number().int(), block: z.number().int() })
   ),
+  /** PBS `proxmox-tape backup`: datastore snapshots into the pool's current media set. */
+  'tape.backup': method(
+    z.strictObject({
+      store: DatastoreName,
+      pool: PoolName,
+      drive: DriveName,
+      ns: Namespace.optional(),
+      'max-depth': z.number().int().min(0).max(7).optional(),
+      'group-filter': z.array(z.string().min(1).max(256)).max(64).optional(),
+      'latest-only': z.boolean().optional(),
+      'eject-media': z.boolean().optional(),
+      'export-media-set': z.boolean().optional(),
+      'force-media-set': z.boolean().optional(),
+      /** parallel chunk readers */
+      'worker-threads': z.number().int().min(1).max(32).optional()
+    }),
+    TaskStarted
+  ),
+  /** PBS `proxmox-tape restore`: a whole media set, or selected snapshots through the catalog. */
+  'tape.restore': method(
+    z.strictObject({
+      'media-set': z.uuid('media-set must be a media set UUID'),
+      /** datastore map: `[source=]target,…`; a bare name is the default target */
+      store: z.string().min(1).max(1024),
+      drive: DriveName,
+      /** `store:snapshot` or `snapshot`; none = the whole set */
+      snapshots: z.array(z.string().min(1).max(600)).max(10000).optional(),
+      owner: z.string().min(1).max(256).optional()
+    }),
+    TaskStarted
+  ),
   'media.list': method(Empty, z.array(InventoryEntry)),
+  /** PBS `media content`: which snapshots are on which tape, from the catalogs. */
+  'media.content': method(
+    z.strictObject({
+      pool: PoolName.optional(),
+      'label-text': LabelText.optional(),
+      media: z.uuid().optional(),
+      'media-set': z.uuid().optional(),
+      'backup-type': z.enum(['vm', 'ct', 'host']).optional(),
+      'backup-id': z.string().max(128).optional()
+    }),
+    z.array(
+      z.strictObject({
+        'label-text': z.string(),
+        uuid: z.string(),
+        'media-set-name': z.string().optional(),
+        'media-set-uuid': z.string(),
+        'media-set-ctime': z.number().int(),
+        'seq-nr': z.number().int(),
+        pool: z.string(),
+        store: z.string(),
+        snapshot: z.string(),
+        'backup-time': z.number().int()
+      })
+    )
+  ),
 
   'pool.list': method(Empty, z.array(PoolConfig)),
   'pool.config': method(
@@ -550,6 +674,37 @@ export const API = {
     Void
   ),
   'pool.remove': method(z.strictObject({ name: PoolName, ...withDigest }), Void),
+
+  'backup-job.list': method(Empty, z.array(BackupJobStatus)),
+  'backup-job.config': method(
+    z.strictObject({ id: JobId }),
+    z.strictObject({ config: BackupJobConfig, digest: Digest })
+  ),
+  'backup-job.create': method(
+    z.strictObject({
+      id: JobId,
+      store: DatastoreName,
+      pool: PoolName,
+      drive: DriveName,
+      ...BackupJobFields
+    }),
+    Void
+  ),
+  'backup-job.update': method(
+    z.strictObject({
+      id: JobId,
+      store: DatastoreName.optional(),
+      pool: PoolName.optional(),
+      drive: DriveName.optional(),
+      ...BackupJobFields,
+      delete: z.array(z.enum(BACKUP_JOB_DELETABLE)).optional(),
+      ...withDigest
+    }),
+    Void
+  ),
+  'backup-job.remove': method(z.strictObject({ id: JobId, ...withDigest }), Void),
+  /** Runs the job now (PBS `backup-job run`); the next scheduled run counts from this one. */
+  'backup-job.run': method(z.strictObject({ id: JobId }), TaskStarted),
 
   'datastore.list': method(Empty, z.array(DatastoreConfig)),
   'datastore.config': method(
@@ -645,7 +800,13 @@ export const API = {
     }),
     z.strictObject({ total: z.number().int(), lines: z.array(TaskLogLine) })
   ),
-  'task.stop': method(z.strictObject({ upid: Upid }), Void)
+  'task.stop': method(z.strictObject({ upid: Upid }), Void),
+
+  /** Mail notifications (notifications.json); the SMTP password is never returned. */
+  'notify.config': method(Empty, NotificationConfigView),
+  'notify.update': method(NotificationUpdate, NotificationConfigView),
+  /** Sends a test mail; a delivery failure is the result's `error`, not a thrown error. */
+  'notify.test': method(Empty, NotificationTestResult)
 } as const
 
 export type ApiMethod = keyof typeof API
@@ -673,6 +834,8 @@ export type DriveConfig = z.output<typeof DriveConfig>
 export type ChangerConfig = z.output<typeof ChangerConfig>
 export type PoolConfig = z.output<typeof PoolConfig>
 export type DatastoreConfig = z.output<typeof DatastoreConfig>
+export type BackupJobConfig = z.output<typeof BackupJobConfig>
+export type BackupJobStatus = z.output<typeof BackupJobStatus>
 export type DatastoreStatus = z.output<typeof DatastoreStatus>
 export type DatastoreScan = z.output<typeof DatastoreScan>
 export type DatastoreGroup = z.output<typeof DatastoreGroup>

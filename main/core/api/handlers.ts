@@ -12,6 +12,9 @@ import { forgetVerifications, lastVerification } from '../datastore/verify-recor
 import { formatIso, localTimeZone, parseTimeArg } from '../util/time'
 import { invalidArgument } from './errors'
 import type { Handlers } from './router'
+import { backup } from '../jobs/backup/backup'
+import { mediaContent } from '../media/media-content'
+import { restore } from '../jobs/restore/restore'
 import type { CoreOperations } from '../tapedeck'
 import {
   addFault,
@@ -116,13 +119,25 @@ export function createHandlers(core: CoreOperations): Handlers {
     'drive.inventory': (a) => drives.updateInventory(a.drive, a['read-all-labels']),
     'drive.scan': (a) => drives.scan(a.drive),
     'drive.eod': (a) => drives.moveToEndOfData(a.drive),
+    'tape.backup': (a) => backup(core, a),
+    'tape.restore': (a) => restore(core, a),
     'media.list': () => drives.inventory.list(),
+    'media.content': (filter) => mediaContent(core, filter),
 
     'pool.list': () => pools.list(),
     'pool.config': ({ name }) => pools.get(name),
     'pool.create': (args) => pools.create(args),
     'pool.update': (args) => pools.update(args),
     'pool.remove': ({ name, digest }) => pools.remove(name, digest),
+
+    'backup-job.list': () => core.config.backupJobs.list(),
+    'backup-job.config': ({ id }) => core.config.backupJobs.get(id),
+    'backup-job.create': (args) => core.config.backupJobs.create(args),
+    'backup-job.update': (args) => core.config.backupJobs.update(args),
+    'backup-job.remove': ({ id, digest }) => core.config.backupJobs.remove(id, digest),
+    'backup-job.run': async ({ id }) => ({
+      upid: await core.runBackupJob(id, { schedule: false })
+    }),
 
     'datastore.list': () => datastores.list(),
     'datastore.config': ({ name }) => datastores.get(name),
@@ -165,6 +180,10 @@ export function createHandlers(core: CoreOperations): Handlers {
     'task.list': (args) => core.tasks.list(args),
     'task.status': ({ upid }) => core.tasks.status(upid),
     'task.log': ({ upid, start, limit }) => core.tasks.log(upid, start, limit),
-    'task.stop': ({ upid }) => core.tasks.stop(upid)
+    'task.stop': ({ upid }) => core.tasks.stop(upid),
+
+    'notify.config': () => core.notifier.settings.view(),
+    'notify.update': (args) => core.notifier.settings.update(args),
+    'notify.test': () => core.notifier.test()
   }
 }

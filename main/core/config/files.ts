@@ -7,6 +7,13 @@ import { join } from 'node:path'
 import { ConfigFile } from './config-file'
 import type { PropertySchema, SectionTypeSchema } from './section-config'
 import { checkAllocation, checkRetention, checkTemplate } from './pool-policy'
+import {
+  checkGroupFilterInFile,
+  checkNamespace,
+  checkNotificationMode,
+  checkSchedule,
+  checkUserid
+} from './backup-job-fields'
 
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
 
@@ -86,17 +93,17 @@ export const TAPE_JOB_CFG_TYPES: Record<string, SectionTypeSchema> = {
     idProperty: 'id',
     checkId: checkSafeId('job id', 3, 32),
     properties: {
-      store: str(true),
-      pool: str(true),
-      drive: str(true),
-      schedule: str(),
+      store: str(true, checkSafeId('datastore name', 3, 32)),
+      pool: str(true, checkSafeId('pool name', 2, 32)),
+      drive: str(true, deviceId),
+      schedule: str(false, checkSchedule),
       'eject-media': bool,
       'export-media-set': bool,
       'latest-only': bool,
-      'notify-user': str(),
-      'notification-mode': str(),
-      'group-filter': { kind: 'array' },
-      ns: str(),
+      'notify-user': str(false, checkUserid),
+      'notification-mode': str(false, checkNotificationMode),
+      'group-filter': { kind: 'array', check: checkGroupFilterInFile },
+      ns: str(false, checkNamespace),
       'max-depth': int(0, 7),
       'worker-threads': int(1, 32),
       comment: str()

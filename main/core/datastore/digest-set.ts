@@ -38,6 +38,13 @@ export class DigestSet {
     return true
   }
 
+  /** The digests, as views into the table (copy them to keep them past the next add). */
+  *[Symbol.iterator](): Generator<Uint8Array> {
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.used[i]) yield this.table.subarray(i * DIGEST, (i + 1) * DIGEST)
+    }
+  }
+
   private slot(digest: Uint8Array): number {
     // Unsigned 32-bit read of the first four bytes, masked to the table size.
     return (

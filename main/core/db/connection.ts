@@ -17,7 +17,8 @@ function runPragmas(conn: RawSqliteConnection, done: (err: Error | null, conn: u
     'PRAGMA foreign_keys = ON',
     // The CLI, serve mode and the app may share one database; wait instead of failing at once.
     'PRAGMA busy_timeout = 10000',
-    'PRAGMA synchronous = NORMAL'
+    // FULL: a commit point (catalog, inventory) survives a power cut, as PBS fsyncs its catalog.
+    'PRAGMA synchronous = FULL'
   ]
   const next = (i: number) => {
     if (i === pragmas.length) return done(null, conn)

@@ -112,6 +112,17 @@ export class Inventory {
     })
   }
 
+  /** Stores full / damaged / retired, or clears the stored status (`undefined`). */
+  async setStatus(uuid: string, status: InventoryEntry['status'] | undefined): Promise<void> {
+    await this.db('media')
+      .where({ uuid })
+      .update({ status: status ?? null })
+  }
+
+  async setBytesUsed(uuid: string, bytes: number): Promise<void> {
+    await this.db('media').where({ uuid }).update({ bytes_used: bytes })
+  }
+
   async setLocation(uuid: string, location: string): Promise<void> {
     await this.db('media').where({ uuid }).update({ location })
   }

@@ -4,7 +4,6 @@
  */
 import { ApiError, invalidArgument } from '../api/errors'
 import type { ApiArgs, ChangerStatusEntry, DriveStatusInfo, MediaLabelInfo } from '../api/contract'
-import { lockDrive } from '../devices/drive-lock'
 import { isCleaningTape, type ChangerStatus } from '../devices/media-changer'
 import { NIL_UUID } from '../format/uuid-bytes'
 import { Inventory, type MediaId } from '../media/inventory'
@@ -18,7 +17,8 @@ import {
   onlineLabels,
   unloadDrive
 } from './changer-logic'
-import { openChanger, openDrive, type DriveHandle } from './devices'
+import { openChanger, type DriveHandle } from './devices'
+import { runDriveTask, withDrive } from './drive-task'
 import { readLabels, writeNewLabel } from './tape-labels'
 import { scanTape } from './tape-scan'
 import { CRITICAL_TAPE_ALERT_FLAGS } from '../devices/tape-alert'
@@ -69,53 +69,20 @@ export class DriveOperations {
     this.inventory = new Inventory(core.db)
   }
 
-  /** Take the drive lock now (fail fast with "drive busy"), then run `work` as a task with the drive open. */
-  private async driveTask(
+  private driveTask(
     type: string,
     drive: string,
     work: (ctx: TaskContext, handle: DriveHandle) => Promise<void>
   ): Promise<{ upid: string }> {
-    await this.core.config.devices.drive(drive) // a clear "does not exist" before locking
-    const lock = await lockDrive(this.core.home, drive, `${type} (starting)`)
-    try {
-      const upid = await this.core.tasks.start({ type, id: drive }, async (ctx) => {
-        try {
-          const handle = await openDrive(this.core, drive)
-          try {
-            await work(ctx, handle)
-          } finally {
-            await handle.close()
-          }
-        } finally {
-          await lock.release()
-        }
-      })
-      await lock.describe(upid)
-      return { upid }
-    } catch (err) {
-      await lock.release()
-      throw err
-    }
+    return runDriveTask(this.core, type, drive, work)
   }
 
-  /** Short operations that answer directly but still must not interleave with a task on the drive. */
-  private async withDrive<T>(
+  private withDrive<T>(
     drive: string,
     purpose: string,
     work: (handle: DriveHandle) => Promise<T>
   ): Promise<T> {
-    await this.core.config.devices.drive(drive)
-    const lock = await lockDrive(this.core.home, drive, purpose)
-    try {
-      const handle = await openDrive(this.core, drive)
-      try {
-        return await work(handle)
-      } finally {
-        await handle.close()
-      }
-    } finally {
-      await lock.release()
-    }
+    return withDrive(this.core, drive, purpose, work)
   }
 
   private location(handle: DriveHandle): string {

@@ -2,6 +2,8 @@ import type { Knex } from 'knex'
 import * as init from './0001-init'
 import * as media from './0002-media'
 import * as verifications from './0003-verifications'
+import * as catalog from './0004-catalog'
+import * as jobState from './0005-job-state'
 
 interface Migration {
   up(db: Knex): Promise<void>
@@ -12,7 +14,9 @@ interface Migration {
 const MIGRATIONS: Array<[string, Migration]> = [
   ['0001-init', init],
   ['0002-media', media],
-  ['0003-verifications', verifications]
+  ['0003-verifications', verifications],
+  ['0004-catalog', catalog],
+  ['0005-job-state', jobState]
 ]
 
 export const migrationSource: Knex.MigrationSource<string> = {

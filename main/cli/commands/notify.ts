@@ -1,0 +1,203 @@
+/**
+ * `tapedeck notify show | set | test` — mail notifications (notifications.json).
+ *
+ * The SMTP password never comes from an argument (it would sit in the shell history and in
+ * /proc/<pid>/cmdline): `--password-file FILE` (`-` = standard input), or `--password`, which
+ * prompts on a terminal and reads standard input otherwise.
+ */
+import { readFile } from 'node:fs/promises'
+import { Option, type Command } from 'commander'
+import type { ApiArgs, ApiResult } from '../../core/api/contract'
+import { NOTIFY_DELETABLE } from '../../core/notify/schema'
+import type { Run } from '../context'
+import { boolean, collect, defined, integer } from '../options'
+
+/** The first line of a password source, without its line ending. */
+function firstLine(text: string, source: string): string {
+  const line = text.split(/\r?\n/, 1)[0] ?? ''
+  if (line === '') throw new Error(`no password in ${source}`)
+  return line
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Reads one line from the terminal without echoing it. */
+function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin
+  return new Promise((resolve, reject) => {
+    let value = ''
+    const finish = (err?: Error) => {
+      stdin.off('data', onData)
+      stdin.setRawMode(false)
+      stdin.pause()
+      process.stderr.write('\n')
+      if (err) reject(err)
+      else resolve(value)
+    }
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish()
+        if (ch === '\u0003') return finish(new Error('cancelled'))
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1)
+        else value += ch
+      }
+    }
+    process.stderr.write(prompt)
+    stdin.setRawMode(true)
+    stdin.setEncoding('utf8')
+    stdin.on('data', onData)
+    stdin.resume()
+  })
+}
+
+/** The password the user asked to set, or undefined when they asked for none. */
+export async function readPassword(options: {
+  passwordFile?: string
+  password?: boolean
+}): Promise<string | undefined> {
+  if (options.passwordFile !== undefined && options.password)
+    throw new Error('give either --password or --password-file, not both')
+  if (options.passwordFile === '-') return firstLine(await readStdin(), 'standard input')
+  if (options.passwordFile !== undefined) {
+    const text = await readFile(options.passwordFile, 'utf8').catch((err: Error) => {
+      throw new Error(`cannot read the password file: ${err.message}`)
+    })
+    return firstLine(text, options.passwordFile)
+  }
+  if (!options.password) return undefined
+  if (!process.stdin.isTTY) return firstLine(await readStdin(), 'standard input')
+  const first = await promptHidden('SMTP password: ')
+  if (first === '') throw new Error('no password given')
+  if ((await promptHidden('Repeat password: ')) !== first)
+    throw new Error('the passwords do not match')
+  return first
+}
+
+type Config = ApiResult<'notify.config'>
+
+function flatten(config: Config): Record<string, unknown> {
+  const smtp = config.smtp
+  return {
+    host: smtp?.host,
+    port: smtp?.port,
+    security: smtp?.security,
+    username: smtp?.username,
+    password: smtp ? (smtp['has-password'] ? '(set)' : '(none)') : undefined,
+    from: smtp?.from,
+    'insecure-tls': smtp?.['insecure-tls'],
+    recipients: config.recipients,
+    'backup-ok': config['notify-on']['backup-ok'],
+    'backup-error': config['notify-on']['backup-error'],
+    'tape-request': config['notify-on']['tape-request'],
+    configured: config.configured
+  }
+}
+
+export function registerNotifyCommands(program: Command, run: Run): void {
+  const notify = program
+    .command('notify')
+    .description('Mail notifications: SMTP server, recipients, which events send mail')
+
+  notify
+    .command('show')
+    .description('Show the notification settings (the password is never shown)')
+    .action(
+      run(async (ctx) => {
+        const config = await ctx.call('notify.config', {})
+        if (ctx.out.isText) ctx.out.object(flatten(config))
+        else ctx.out.json(config)
+      })
+    )
+
+  notify
+    .command('set')
+    .description('Change the notification settings (only the given fields change)')
+    .option('--host <host>', 'SMTP server host name or address')
+    .option(
+      '--port <port>',
+      'SMTP server port (default 25, 587 or 465 by --security)',
+      integer(1, 65535)
+    )
+    .addOption(
+      new Option(
+        '--security <mode>',
+        'none: plain SMTP; starttls: upgrade with STARTTLS (required); tls: TLS from the start'
+      ).choices(['none', 'starttls', 'tls'])
+    )
+    .option('--from <address>', 'sender address')
+    .option('--to <addresses>', 'recipient addresses, comma separated (replaces the list)', collect)
+    .option('--username <name>', 'SMTP login name')
+    .option('--password-file <file>', "read the SMTP password from a file ('-' = standard input)")
+    .option(
+      '--password',
+      'set the SMTP password: prompt on a terminal, else read it from standard input'
+    )
+    .option(
+      '--insecure-tls [bool]',
+      'accept a self-signed or unverifiable server certificate',
+      boolean
+    )
+    .option('--backup-ok [bool]', 'mail when a tape backup succeeds', boolean)
+    .option('--backup-error [bool]', 'mail when a tape backup fails', boolean)
+    .option('--tape-request [bool]', 'mail when a job waits for a tape', boolean)
+    .option(
+      '--delete <property>',
+      `remove a property: ${NOTIFY_DELETABLE.join(', ')} (repeatable)`,
+      collect
+    )
+    // Extra words are caught below, to explain `--password SECRET` rather than just refuse it.
+    .allowExcessArguments()
+    .action(
+      run(async (ctx, o, cmd: Command) => {
+        if (cmd.args.length > 0)
+          throw new Error(
+            o.password
+              ? '--password takes no value: the password is never read from the command line; ' +
+                  'type it at the prompt, pipe it to standard input or use --password-file'
+              : // not echoed: it may be a password given in the wrong place
+                `unexpected argument: 'notify set' takes options only`
+          )
+        const password = await readPassword(o)
+        const notifyOn = defined({
+          'backup-ok': o.backupOk as boolean | undefined,
+          'backup-error': o.backupError as boolean | undefined,
+          'tape-request': o.tapeRequest as boolean | undefined
+        })
+        await ctx.call(
+          'notify.update',
+          defined({
+            host: o.host,
+            port: o.port,
+            security: o.security,
+            from: o.from,
+            recipients: o.to,
+            username: o.username,
+            password,
+            'insecure-tls': o.insecureTls,
+            'notify-on': Object.keys(notifyOn).length > 0 ? notifyOn : undefined,
+            delete: o.delete as ApiArgs<'notify.update'>['delete']
+          })
+        )
+        ctx.out.done()
+      })
+    )
+
+  notify
+    .command('test')
+    .description('Send a test mail to the recipients')
+    .action(
+      run(async (ctx) => {
+        const result = await ctx.call('notify.test', {})
+        if (!ctx.out.isText) ctx.out.json(result)
+        if (!result.ok) throw new Error(`test mail failed: ${result.error ?? 'unknown error'}`)
+        if (ctx.out.isText)
+          ctx.out.line(
+            `test mail sent to ${result.recipients.join(', ')} (${result['message-id']})`
+          )
+      })
+    )
+}
