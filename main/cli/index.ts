@@ -2,6 +2,7 @@
  * `tapedeck` — the command line, shaped like PBS's `proxmox-tape`. It runs the core in-process
  * (no daemon needed) against the same home as the desktop app.
  */
+import { registerDemoCommand } from './commands/demo'
 import { Command, Option } from 'commander'
 import { VERSION } from '../core/version'
 import { CliContext, type GlobalOptions, type Run } from './context'
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerTimeCommands(program, run)
   registerNotifyCommands(program, run)
   registerServeCommand(program, run)
+  registerDemoCommand(program, run)
   return program
 }
 

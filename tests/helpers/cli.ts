@@ -11,12 +11,17 @@ export interface CliResult {
 }
 
 /** Run the built `tapedeck` CLI against a home, as a user would. */
-export function tapedeck(home: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+export function tapedeck(
+  home: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeout = 60_000
+): CliResult {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`)
   const result = spawnSync(process.execPath, [CLI, '--home', home, ...args], {
     encoding: 'utf8',
     env: { ...process.env, TZ: 'UTC', ...env },
-    timeout: 60_000
+    timeout
   })
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
 }

@@ -8,6 +8,8 @@ export type {
   ApiEventPayload,
   ApiMethod,
   ApiResult,
+  BackupJobConfig,
+  BackupJobStatus,
   ChangerConfig,
   ChangerStatusEntry,
   DatastoreConfig,
