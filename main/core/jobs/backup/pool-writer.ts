@@ -24,9 +24,8 @@ import type { CatalogStore } from '../../media/catalog-store'
 import type { Inventory } from '../../media/inventory'
 import type { DriveContext, MediaRecord, PoolPolicy } from '../../media/media-state'
 import { chooseNextTape, sessionMediaSet, type WriteSession } from '../../media/pool-logic'
-import { loadByLabel } from '../../operations/changer-logic'
 import type { DriveHandle } from '../../operations/devices'
-import { readLabels } from '../../operations/tape-labels'
+import { requestMedia } from '../request-media'
 import type { TaskContext } from '../task-runner'
 import type { SourceChunk } from './chunk-source'
 import { toMediaRecord } from './media-records'
@@ -114,14 +113,10 @@ export class PoolWriter {
     if (this.tape) await this.recordBytesUsed(this.tape)
 
     const media = next.media
-    await this.loadTape(media)
-    const labels = await readLabels(this.driver)
-    if (!labels) throw new Error(`media '${media.labelText}' is not labelled`)
-    if (labels.label.uuid !== media.uuid) {
-      throw new Error(
-        `wrong media in drive: expected '${media.labelText}' (${media.uuid}), found '${labels.label.labelText}' (${labels.label.uuid})`
-      )
-    }
+    const labels = await requestMedia(this.o.drive, media, ctx, {
+      pollMs: this.o.pollMs,
+      onRequest: this.o.onTapeRequest
+    })
     await this.checkTapeAlerts(media)
 
     let set: MediaSetLabel
@@ -149,42 +144,6 @@ export class PoolWriter {
     this.tape = { uuid: media.uuid, labelText: media.labelText, set, full: false }
     if (!this.usedTapes.includes(media.labelText)) this.usedTapes.push(media.labelText)
     return this.tape
-  }
-
-  /** Gets the tape into the drive: by the changer, or by asking the operator (standalone drive). */
-  private async loadTape(media: MediaRecord): Promise<void> {
-    const { drive, ctx } = this.o
-    if (drive.changer) {
-      await loadByLabel(drive.changer, drive.changer.driveNumber, media.labelText, (l) =>
-        ctx.log(l)
-      )
-      return
-    }
-    let lastReason = ''
-    for (;;) {
-      const reason = await this.standaloneMismatch(media)
-      if (reason === undefined) return
-      if (reason !== lastReason) {
-        ctx.log(`Please insert media '${media.labelText}' into drive '${drive.name}' (${reason})`)
-        this.o.onTapeRequest?.({ label: media.labelText, drive: drive.name, reason })
-        lastReason = reason
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.o.pollMs ?? 5000))
-      ctx.checkAbort()
-    }
-  }
-
-  private async standaloneMismatch(media: MediaRecord): Promise<string | undefined> {
-    const status = await this.driver.status()
-    if (!status.loaded) return 'the drive is empty'
-    try {
-      const labels = await readLabels(this.driver)
-      if (!labels) return 'the tape in the drive is not labelled'
-      if (labels.label.uuid !== media.uuid) return `found '${labels.label.labelText}' instead`
-      return undefined
-    } catch (err) {
-      return `cannot read the tape in the drive: ${(err as Error).message}`
-    }
   }
 
   private async checkTapeAlerts(media: MediaRecord): Promise<void> {

@@ -31,10 +31,9 @@ import {
 } from '../../format/snapshot-archive-reader'
 import { CatalogStore } from '../../media/catalog-store'
 import { Inventory, type InventoryEntry } from '../../media/inventory'
-import { loadByLabel } from '../../operations/changer-logic'
 import type { DriveHandle } from '../../operations/devices'
-import { readLabels } from '../../operations/tape-labels'
 import type { CoreServices } from '../../tapedeck'
+import { requestMedia } from '../request-media'
 import type { TaskContext } from '../task-runner'
 import { parseDatastoreMap, type DatastoreMap } from './datastore-map'
 
@@ -73,6 +72,7 @@ export async function runRestore(
   if (options.snapshots && options.snapshots.length > 0)
     await job.restoreSelected(options.snapshots)
   else await job.restoreAll()
+  await job.checkRestoredSnapshots()
   return job.finish()
 }
 
@@ -427,26 +427,12 @@ class RestoreJob {
   /** Gets a set member into the drive and checks its labels. */
   private async loadTape(member: InventoryEntry): Promise<void> {
     const label = member['label-text']
-    if (this.handle.changer) {
-      await loadByLabel(this.handle.changer, this.handle.changer.driveNumber, label, (l) =>
-        this.ctx.log(l)
-      )
-    } else {
-      let asked = false
-      for (;;) {
-        const labels = (await this.driver.status()).loaded
-          ? await readLabels(this.driver).catch(() => undefined)
-          : undefined
-        if (labels?.label.uuid === member.uuid) break
-        if (!asked) this.ctx.log(`Please insert media '${label}' into drive '${this.handle.name}'`)
-        asked = true
-        await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 5000))
-        this.ctx.checkAbort()
-      }
-    }
-    const labels = await readLabels(this.driver)
-    if (labels?.label.uuid !== member.uuid)
-      throw new Error(`wrong media in drive: expected '${label}'`)
+    const labels = await requestMedia(
+      this.handle,
+      { uuid: member.uuid, labelText: label },
+      this.ctx,
+      { pollMs: this.options.pollMs }
+    )
     if (
       labels.mediaSet?.uuid !== this.options.mediaSet ||
       labels.mediaSet.seqNr !== member['seq-nr']
