@@ -55,8 +55,6 @@ describe('app shell', () => {
   })
 
   const placeholders: [string, string, RegExp][] = [
-    ['media', 'Media', /inventory/i],
-    ['backup', 'Backup', /backup jobs/i],
     ['restore', 'Restore', /media sets/i],
     ['keys', 'Keys', /paper key/i],
     ['labels', 'Labels', /label sheets/i]

@@ -6,9 +6,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase, type Db } from '../../main/core/db/connection'
-import { MediaCatalog } from '../../main/core/format/media-catalog'
+import { parsePbsCatalog } from '../../main/core/format/media-catalog'
 import { CatalogStore } from '../../main/core/media/catalog-store'
 import { Inventory } from '../../main/core/media/inventory'
+import { catalogBytes, chunkArchive, runDigests, snapshotArchive } from '../helpers/pbs-catalog'
 import { buildScaleSet, measureScale, printScale } from '../helpers/catalog-scale'
 import { tempDir } from '../helpers/temp'
 
@@ -298,15 +299,15 @@ describe('catalog store', () => {
   it('round-trips PBS binary catalogs byte for byte', async () => {
     await addTape(T1, 'TAPE01L9', SET, 3)
     const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()]
-    const pbs = MediaCatalog.create(T1, { uuid: SET, seqNr: 3 })
     const x = digests('x', 1000)
-    pbs.registerChunkArchive(ids[0]!, 2, 'store1', x)
-    pbs.registerSnapshot(ids[1]!, 3, 'store1', 'ns/a/ns/b/vm/100/2024-01-01T00:00:00Z')
-    // a duplicate digest inside one archive and one from an earlier archive: kept as written
-    pbs.registerChunkArchive(ids[2]!, 5, 'store-ä', [x[0]!, digest('y'), digest('y')])
-    pbs.registerChunkArchive(ids[3]!, 6, 'store1', [])
-    pbs.registerSnapshot(ids[4]!, 9, 'store-ä', 'host/h_1/2024-02-29T23:59:59Z')
-    const bytes = pbs.takePending()
+    const bytes = await catalogBytes(T1, { uuid: SET, seqNr: 3 }, [
+      chunkArchive(ids[0]!, 2, 'store1', x),
+      snapshotArchive(ids[1]!, 3, 'store1', 'ns/a/ns/b/vm/100/2024-01-01T00:00:00Z'),
+      // a duplicate digest inside one archive and one from an earlier archive: kept as written
+      chunkArchive(ids[2]!, 5, 'store-ä', [x[0]!, digest('y'), digest('y')]),
+      chunkArchive(ids[3]!, 6, 'store1', []),
+      snapshotArchive(ids[4]!, 9, 'store-ä', 'host/h_1/2024-02-29T23:59:59Z')
+    ])
 
     const summary = await store.importPbsCatalog(bytes, {
       mediaUuid: T1,
@@ -340,9 +341,17 @@ describe('catalog store', () => {
     })
     await store.recordChunkArchive(T1, 12, randomUUID(), 'store1', digests('z', 20_000))
     const first = await store.exportPbsCatalog(T1)
-    const loaded = MediaCatalog.load(first, { mediaUuid: T1, mediaSet: { uuid: SET, seqNr: 3 } })
-    expect(loaded.lookupChunk('store1', digests('z', 20_000)[19_999]!)).toBe(12)
-    expect(loaded.lookupSnapshot('store1', 'ct/7/2024-03-01T00:00:00Z')).toBe(10)
+    const loaded = parsePbsCatalog(first, { mediaUuid: T1, mediaSet: { uuid: SET, seqNr: 3 } })
+    const byFile = new Map(loaded.files.map((f) => [f.fileNumber, f]))
+    const z = byFile.get(12)
+    expect(z?.kind === 'chunk-archive' && Buffer.from(runDigests(z.digests)[19_999]!)).toEqual(
+      Buffer.from(digests('z', 20_000)[19_999]!)
+    )
+    expect(byFile.get(10)).toMatchObject({
+      kind: 'snapshot-archive',
+      store: 'store1',
+      snapshot: 'ct/7/2024-03-01T00:00:00Z'
+    })
     await store.destroyCatalog(T1)
     await store.importPbsCatalog(first)
     const second = await store.exportPbsCatalog(T1)
@@ -353,7 +362,7 @@ describe('catalog store', () => {
     await addTape(T2, 'TAPE02L9')
     await store.beginTape(T2)
     const bare = await store.exportPbsCatalog(T2)
-    expect(Buffer.from(bare).equals(Buffer.from(MediaCatalog.create(T2).takePending()))).toBe(true)
+    expect(Buffer.from(bare).equals(Buffer.from(await catalogBytes(T2, undefined)))).toBe(true)
   })
 
   it('refuses bad PBS catalogs and keeps the old one', async () => {
@@ -362,11 +371,10 @@ describe('catalog store', () => {
     await store.recordChunkArchive(T1, 2, randomUUID(), 's', digests('keep', 3))
     const good = await store.exportPbsCatalog(T1)
 
-    const other = MediaCatalog.create(T1, { uuid: SET2, seqNr: 0 })
-    other.registerSnapshot(randomUUID(), 2, 's', 'vm/1/2024-01-01T00:00:00Z')
-    await expect(store.importPbsCatalog(other.takePending())).rejects.toThrow(
-      /inventory has 11111111/
-    )
+    const other = await catalogBytes(T1, { uuid: SET2, seqNr: 0 }, [
+      snapshotArchive(randomUUID(), 2, 's', 'vm/1/2024-01-01T00:00:00Z')
+    ])
+    await expect(store.importPbsCatalog(other)).rejects.toThrow(/inventory has 11111111/)
     await expect(store.importPbsCatalog(good.subarray(0, good.length - 1))).rejects.toThrow(
       /truncated/
     )
@@ -374,7 +382,7 @@ describe('catalog store', () => {
       /ends inside the chunk archive of file 2/
     )
     await expect(store.importPbsCatalog(good, { mediaUuid: T2 })).rejects.toThrow(/does not match/)
-    const notInInventory = MediaCatalog.create(T3, { uuid: SET, seqNr: 1 }).takePending()
+    const notInInventory = await catalogBytes(T3, { uuid: SET, seqNr: 1 })
     await expect(store.importPbsCatalog(notInInventory)).rejects.toThrow(/not in the inventory/)
     expect(Buffer.from(await store.exportPbsCatalog(T1)).equals(Buffer.from(good))).toBe(true)
   })

@@ -1,7 +1,7 @@
 /** SQL helpers shared by the catalog store modules. */
 import type { Knex } from 'knex'
 import { CHUNK_DIGEST_SIZE } from '../format/media-catalog-records'
-import type { DigestRun } from './catalog-pbs'
+import type { DigestRun } from '../format/media-catalog'
 import type { TapeFileKind } from './catalog-types'
 
 export type Conn = Knex | Knex.Transaction

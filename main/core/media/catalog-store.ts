@@ -21,7 +21,7 @@ import {
   encodePbsCatalog,
   parsePbsCatalog,
   type PbsExportFile
-} from './catalog-pbs'
+} from '../format/media-catalog'
 import {
   ArchiveDigestLoader,
   chunkLocations,

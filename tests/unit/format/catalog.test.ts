@@ -5,7 +5,7 @@ import {
   writeCatalogArchive
 } from '../../../main/core/format/catalog-archive'
 import { FormatError, IncompleteArchiveError } from '../../../main/core/format/format-error'
-import { MediaCatalog } from '../../../main/core/format/media-catalog'
+import { parsePbsCatalog } from '../../../main/core/format/media-catalog'
 import {
   encodeChunkArchiveEndRecord,
   encodeChunkArchiveStartRecord,
@@ -13,6 +13,7 @@ import {
   encodeLabelRecord,
   encodeSnapshotRecord
 } from '../../../main/core/format/media-catalog-records'
+import { catalogBytes, chunkArchive, runDigests, snapshotArchive } from '../../helpers/pbs-catalog'
 import { MemoryTape, hex, sameBytes, unhex } from './memory-tape'
 
 const MEDIA = '01234567-89ab-4cde-8f01-23456789abcd'
@@ -69,16 +70,9 @@ describe('media catalog records (repr(C) with padding, zeros written)', () => {
   })
 })
 
-describe('MediaCatalog', () => {
-  const build = () => {
-    const cat = MediaCatalog.create(MEDIA, { uuid: SET, seqNr: 1 })
-    cat.registerChunkArchive(ARCH, 2, 'store1', [D1, D2])
-    cat.registerSnapshot(ARCH2, 3, 'store1', SNAP)
-    return cat
-  }
-
-  it('create + register produce magic, L0, L1, A C C E, S — byte for byte', () => {
-    const bytes = build().takePending()
+describe('media catalog (parsePbsCatalog / encodePbsCatalog)', () => {
+  it('encoding produces magic, L0, L1, A C C E, S — byte for byte', async () => {
+    const bytes = await build()
     expect(hex(bytes)).toBe(
       '4c8ee8c120a88971' +
         hex(encodeLabelRecord(0, MEDIA, 0)) +
@@ -93,24 +87,31 @@ describe('MediaCatalog', () => {
     )
   })
 
-  it('load rebuilds the index (per store: snapshot → file, digest → file)', () => {
-    const cat = MediaCatalog.load(build().takePending(), {
-      mediaUuid: MEDIA,
-      mediaSet: { uuid: SET, seqNr: 1 }
-    })
+  it('parsing gives the archives in file order (store, snapshot, digests → file)', async () => {
+    const bytes = await build()
+    const cat = parsePbsCatalog(bytes, { mediaUuid: MEDIA, mediaSet: { uuid: SET, seqNr: 1 } })
+    expect(cat.mediaUuid).toBe(MEDIA)
     expect(cat.mediaSet).toEqual({ uuid: SET, seqNr: 1 })
-    expect(cat.lastFileNumber).toBe(3)
-    expect(cat.lookupChunk('store1', D1)).toBe(2)
-    expect(cat.lookupChunk('store1', 'BB'.repeat(32))).toBe(2)
-    expect(cat.lookupChunk('other', D1)).toBeUndefined()
-    expect(cat.lookupSnapshot('store1', SNAP)).toBe(3)
-    expect([...cat.snapshots()]).toEqual([{ store: 'store1', snapshot: SNAP, fileNumber: 3 }])
+    expect(cat.files.map((f) => [f.kind, f.fileNumber, f.contentUuid, f.store])).toEqual([
+      ['chunk-archive', 2, ARCH, 'store1'],
+      ['snapshot-archive', 3, ARCH2, 'store1']
+    ])
+    const [chunks, snap] = cat.files
+    if (chunks?.kind !== 'chunk-archive' || snap?.kind !== 'snapshot-archive') throw new Error()
+    expect(runDigests(chunks.digests).map(hex)).toEqual([hex(D1), hex(D2)])
+    // the digests are views into the input, not copies
+    expect(chunks.digests.bytes.buffer).toBe(bytes.buffer)
+    expect(snap.snapshot).toBe(SNAP)
     // appending continues the same rules
-    expect(() => cat.registerSnapshot(ARCH, 3, 'store1', 'vm/1/2024-01-01T00:00:00Z')).toThrow(
+    const next = (file: number) =>
+      Buffer.concat([
+        bytes,
+        encodeSnapshotRecord(file, ARCH, 'store1', 'vm/1/2024-01-01T00:00:00Z')
+      ])
+    expect(() => parsePbsCatalog(next(3))).toThrow(
       'register_snapshot failed: got unexpected file number (3 < 4)'
     )
-    cat.registerSnapshot(ARCH, 5, 'store1', 'vm/1/2024-01-01T00:00:00Z')
-    expect(cat.lookupSnapshot('store1', 'vm/1/2024-01-01T00:00:00Z')).toBe(5)
+    expect(parsePbsCatalog(next(5)).files.map((f) => f.fileNumber)).toEqual([2, 3, 5])
   })
 
   it('loader validation rules', () => {
@@ -121,8 +122,8 @@ describe('MediaCatalog', () => {
     const E = hex(encodeChunkArchiveEndRecord(2, ARCH))
     const C = hex(encodeChunkRecord(D1))
     const S = (file: number) => hex(encodeSnapshotRecord(file, ARCH2, 's', SNAP))
-    const load = (h: string, expect?: Parameters<typeof MediaCatalog.load>[1]) => () =>
-      MediaCatalog.load(unhex(h), expect)
+    const load = (h: string, expect?: Parameters<typeof parsePbsCatalog>[1]) => () =>
+      parsePbsCatalog(unhex(h), expect)
     expect(load('')).toThrow('media catalog is empty')
     expect(load('dd1da4013b451328')).toThrow('old catalog format (v1.0) is no longer supported')
     expect(load('0011223344556677')).toThrow('wrong magic number')
@@ -164,7 +165,7 @@ describe('catalog archive', () => {
 
   it('header JSON in struct order uuid, media_set_uuid, seq_nr; v1.0/v1.1 by namespaces', async () => {
     const tape = new MemoryTape()
-    const catalog = build()
+    const catalog = await build()
     await writeCatalogArchive(tape, header, catalog, { namespaces: false })
     await writeCatalogArchive(tape, header, catalog, { namespaces: true })
     const b0 = tape.marks[0] as Uint8Array
@@ -180,7 +181,11 @@ describe('catalog archive', () => {
     expect(r.namespaces).toBe(false)
     const bytes = await r.readAll()
     expect(sameBytes(bytes, catalog)).toBe(true)
-    expect(MediaCatalog.load(bytes, { mediaUuid: MEDIA }).lookupChunk('store1', D2)).toBe(2)
+    const chunks = parsePbsCatalog(bytes, { mediaUuid: MEDIA }).files[0]
+    expect(chunks?.kind === 'chunk-archive' && runDigests(chunks.digests).map(hex)).toEqual([
+      hex(D1),
+      hex(D2)
+    ])
     expect((await CatalogArchiveReader.open(await open(tape))).namespaces).toBe(true)
   })
 
@@ -207,16 +212,16 @@ describe('catalog archive', () => {
 
   it('INCOMPLETE and aborted catalog archives are reported as incomplete', async () => {
     const tape = new MemoryTape()
-    await writeCatalogArchive(tape, header, build(), { namespaces: false })
+    await writeCatalogArchive(tape, header, await build(), { namespaces: false })
     ;(tape.marks[0] as Uint8Array)[8] = 0x03
     const r = await CatalogArchiveReader.open(await open(tape))
     await expect(r.readAll()).rejects.toBeInstanceOf(IncompleteArchiveError)
   })
 })
 
-function build(): Uint8Array {
-  const cat = MediaCatalog.create(MEDIA, { uuid: SET, seqNr: 1 })
-  cat.registerChunkArchive(ARCH, 2, 'store1', [D1, D2])
-  cat.registerSnapshot(ARCH2, 3, 'store1', SNAP)
-  return cat.takePending()
+function build(): Promise<Uint8Array> {
+  return catalogBytes(MEDIA, { uuid: SET, seqNr: 1 }, [
+    chunkArchive(ARCH, 2, 'store1', [D1, D2]),
+    snapshotArchive(ARCH2, 3, 'store1', SNAP)
+  ])
 }
