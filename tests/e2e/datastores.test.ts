@@ -316,8 +316,9 @@ describe('datastore contents: demo, browse, verify, create, remove', () => {
     await run.waitFor()
     // live progress in bytes of source data while it writes
     const progress = dialog.getByTestId('task-progress')
+    // (the 65 536 chunk directories come first: that can take half a minute on a busy disk)
     await expect
-      .poll(async () => (await progress.textContent()) ?? '', { timeout: 30_000 })
+      .poll(async () => (await progress.textContent()) ?? '', { timeout: 100_000 })
       .toMatch(/\d+ % · [\d.]+ (KiB|MiB) \/ [\d.]+ MiB/)
     await shot('datastore-demo-running')
     await expect

@@ -18,7 +18,7 @@ import {
   utimes,
   writeFile
 } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { dirname, join, sep } from 'node:path'
 import { FormatError } from '../format/format-error'
 import { writeFileAtomic } from '../util/atomic-write'
 import {
@@ -55,6 +55,15 @@ export class OwnerMismatchError extends Error {
 }
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT'
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
 
 /**
  * Creates an empty datastore: `.chunks` and `.lock`. PBS expects all 65 536 chunk prefix
@@ -102,10 +111,15 @@ export class DatastoreWriter {
 
   constructor(readonly root: string) {}
 
+  /** Chunk files written since the last flush, not yet forced to disk. */
+  private unsynced: string[] = []
+
   /**
    * Adds a chunk blob unless it is there already; an existing chunk is touched (so a garbage
    * collection that started before the restore keeps it) unless its size shows it is damaged, in
    * which case the new copy replaces it. The caller has checked the blob against its digest.
+   * The data reaches the disk at the next `flush` (every snapshot commit flushes first): one fsync
+   * per chunk, one after the other, would make restores crawl.
    */
   async insertChunk(
     digestHex: string,
@@ -136,15 +150,27 @@ export class DatastoreWriter {
     }
     try {
       await handle.writeFile(raw)
-      await handle.sync()
       await handle.close()
       await rename(tmp, path)
+      this.unsynced.push(path)
     } catch (err) {
       await handle.close().catch(() => undefined)
       await unlink(tmp).catch(() => undefined)
       throw err
     }
     return replacing ? 'replaced' : 'inserted'
+  }
+
+  /** Forces every chunk written since the last flush, and their directory entries, to disk. */
+  async flush(): Promise<void> {
+    const files = this.unsynced
+    this.unsynced = []
+    const dirs = [...new Set(files.map((f) => dirname(f)))]
+    for (const batch of [files, dirs]) {
+      for (let i = 0; i < batch.length; i += 32) {
+        await Promise.all(batch.slice(i, i + 32).map(fsyncPath))
+      }
+    }
   }
 
   /** Creates the namespace directories down to `ns`. */
@@ -206,7 +232,7 @@ export class DatastoreWriter {
       await mkdir(dir)
     }
     await this.assertInside(dir)
-    return new SnapshotWriter(dir, snapshotName(snapshot))
+    return new SnapshotWriter(dir, snapshotName(snapshot), () => this.flush())
   }
 
   private async assertInside(path: string): Promise<void> {
@@ -223,7 +249,8 @@ export class SnapshotWriter {
 
   constructor(
     readonly dir: string,
-    readonly name: string
+    readonly name: string,
+    private readonly flushChunks: () => Promise<void>
   ) {}
 
   async writeFile(name: string, data: Uint8Array): Promise<void> {
@@ -236,8 +263,9 @@ export class SnapshotWriter {
     await writeFile(join(this.dir, PROTECTED_FILE), '', { mode: 0o644 })
   }
 
-  /** Writes the manifest, which makes the snapshot finished. */
+  /** Writes the manifest, which makes the snapshot finished — after the chunks are on disk. */
   async commit(manifestBlob: Uint8Array): Promise<void> {
+    await this.flushChunks()
     await writeFileAtomic(join(this.dir, MANIFEST_BLOB_NAME), manifestBlob, 0o644)
     this.committed = true
   }

@@ -550,7 +550,11 @@ export async function writeDemoDatastore(
   const total = sourceBytes(spec, seed, groups)
   let done = 0
 
-  await createDatastore(path, { prefixDirs: hooks.prefixDirs })
+  await createDatastore(path, {
+    prefixDirs: hooks.prefixDirs,
+    onProgress: (dirs, of) =>
+      hooks.progress?.({ done: 0, total, message: `creating chunk directories (${dirs} of ${of})` })
+  })
   const writer = new DatastoreWriter(path)
   if (spec.namespaces) for (const ns of DEMO_NAMESPACES) await writer.ensureNamespace(ns)
   const run: Run = {

@@ -72,6 +72,7 @@ export async function runRestore(
   if (options.snapshots && options.snapshots.length > 0)
     await job.restoreSelected(options.snapshots)
   else await job.restoreAll()
+  await job.flush()
   await job.checkRestoredSnapshots()
   return job.finish()
 }
@@ -475,6 +476,11 @@ class RestoreJob {
         this.summary.failed.push(`${label} (${missing.size} chunks lost)`)
       }
     }
+  }
+
+  /** Chunks restored after the last snapshot commit reach the disk too. */
+  async flush(): Promise<void> {
+    for (const target of this.targets.values()) await target.writer.flush()
   }
 
   finish(): RestoreSummary {
