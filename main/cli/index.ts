@@ -14,6 +14,7 @@ import { registerServeCommand } from './commands/serve'
 import { registerMtCommands } from './commands/mt-mtx'
 import { registerNotifyCommands } from './commands/notify'
 import { registerTapeCommands } from './commands/tape'
+import { registerMediaCommands } from './commands/media'
 import { registerTaskCommands } from './commands/tasks'
 import { registerTimeCommands } from './commands/time'
 
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerPoolCommands(program, run)
   registerBackupJobCommands(program, run)
   registerTapeCommands(program, run)
+  registerMediaCommands(program, run)
   registerMtCommands(program, run)
   registerDatastoreCommands(program, run)
   registerTaskCommands(program, run)

@@ -17,6 +17,8 @@ const DISK_MIB = Number(process.env.TAPEDECK_BENCH_DISK_MIB ?? 256)
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 const rate = (bytes: number, s: number) => `${(bytes / MIB / s).toFixed(0)} MiB/s`
 const sh = (command: string) => execFileSync('sh', ['-c', command]).toString().trim()
+/** Lets the disk finish earlier writeback, so each timed step pays only for its own writes. */
+const settle = () => sh('sync && sleep 2')
 
 function cli(home: string, args: string[]): string {
   const result = spawnSync(process.execPath, [CLI, '--home', home, ...args], { encoding: 'utf8' })
@@ -61,12 +63,13 @@ it('backs up and restores a datastore beside tar and cat', { timeout: 1_800_000 
     cli(home, ['pool', 'create', 'bench'])
     cli(home, ['barcode-label', '--drive', 'lib-0', '--pool', 'bench'])
     cli(home, ['datastore', 'add', 'demo', '--path', store])
-    sh('sync')
+    settle()
 
     let start = process.hrtime.bigint()
     sh(`tar cf - -C '${dir}' store | cat > '${join(dir, 'store.tar')}' && sync`)
     const tarSeconds = seconds(start)
     sh(`rm '${join(dir, 'store.tar')}'`)
+    settle()
 
     start = process.hrtime.bigint()
     const backupLog = cli(home, ['backup', 'demo', 'bench', '--drive', 'lib-0'])
@@ -76,12 +79,14 @@ it('backs up and restores a datastore beside tar and cat', { timeout: 1_800_000 
     const tapeFiles = `'${join(dir, 'lib')}'/tapefile-*`
     const tapeBytes = Number(sh(`cat ${tapeFiles} | wc -c`))
 
+    settle()
     start = process.hrtime.bigint()
     sh(`cat ${tapeFiles} > '${join(dir, 'tape.copy')}' && sync`)
     const catSeconds = seconds(start)
     sh(`rm '${join(dir, 'tape.copy')}'`)
 
     cli(home, ['datastore', 'create', 'back', '--path', join(dir, 'back')])
+    settle()
     start = process.hrtime.bigint()
     cli(home, ['restore', set, 'back', '--drive', 'lib-0'])
     sh('sync')

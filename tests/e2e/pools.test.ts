@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
@@ -198,6 +199,72 @@ describe('media pools', () => {
     } finally {
       await other.close()
     }
+  })
+
+  it('previews the next backup per pool: no tape, then a new set, then continuing it', async () => {
+    const next = () => page.getByTestId('pool-next-nightly')
+    await next().getByText('no tape available').waitFor()
+    expect(await next().textContent()).toContain('none available: label or add tapes')
+
+    const lib = join(h.scratch, 'lib')
+    expect(
+      cli(h.home, ['vlib', 'create', 'lib', '--path', lib, '--tapes', '3', '--tape-size', '16MiB'])
+        .code
+    ).toBe(0)
+    expect(cli(h.home, ['barcode-label', '--drive', 'lib-0', '--pool', 'nightly']).code).toBe(0)
+    const labels = cliJson<{ 'label-text': string }[]>(h.home, ['media', 'list'])
+      .map((m) => m['label-text'])
+      .sort()
+    expect(labels).toHaveLength(3)
+    // a task of another process that ends within the core's poll interval sends no event: refresh
+    await page.getByTestId('pools-refresh').click()
+    await next().getByText('new media set').waitFor()
+    expect(await next().textContent()).toContain(`on ${labels[0]} (empty tape of the pool)`)
+    expect(await next().getByTestId('pool-next-reason').textContent()).toContain(
+      'the pool has no media set yet'
+    )
+    const tapes = page.getByTestId('pool-tapes-nightly')
+    for (const l of labels) {
+      expect(await tapes.getByTestId(`pool-tape-${l}`).textContent()).toContain('writable')
+    }
+    expect(await tapes.textContent()).toContain('no media set yet')
+
+    // a backup starts a set; the next one continues it on the same tape
+    expect(
+      cli(h.home, [
+        'datastore',
+        'demo',
+        'store1',
+        '--path',
+        join(h.scratch, 'store1'),
+        '--vms',
+        '1',
+        '--cts',
+        '0',
+        '--hosts',
+        '0',
+        '--snapshots',
+        '1',
+        '--disk-size',
+        '4MiB'
+      ]).code
+    ).toBe(0)
+    expect(cli(h.home, ['backup', 'store1', 'nightly', '--drive', 'lib-0']).code).toBe(0)
+    await page.getByTestId('pools-refresh').click()
+    await next().getByText('continue media set').waitFor()
+    const preview = cliJson<{ 'media-set-name': string; 'next-media-label': string }>(h.home, [
+      'pool',
+      'preview',
+      'nightly'
+    ])
+    expect(await next().textContent()).toContain(
+      `“${preview['media-set-name']}” on ${preview['next-media-label']} (appending)`
+    )
+    await tapes.getByTestId('pool-current-set').waitFor()
+    expect(await tapes.getByTestId('pool-current-set').textContent()).toContain(
+      preview['media-set-name']
+    )
+    await screenshot(page, 'pools-preview')
   })
 
   it('looks right in both themes', async () => {

@@ -35,7 +35,9 @@ describe('app shell', () => {
         .filter({ hasText: '0' })
         .waitFor()
     }
-    expect(await page.getByTestId('dashboard-note').textContent()).toContain('tape operations')
+    expect(await page.getByTestId('dashboard-note').textContent()).toContain(
+      'Drive throughput shows here'
+    )
   })
 
   it('keeps working after a reload (token kept for the tab)', async () => {
@@ -55,7 +57,6 @@ describe('app shell', () => {
   })
 
   const placeholders: [string, string, RegExp][] = [
-    ['restore', 'Restore', /media sets/i],
     ['keys', 'Keys', /paper key/i],
     ['labels', 'Labels', /label sheets/i]
   ]

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ApiError } from '../../main/core/api/errors'
+import { writeDemoDatastore } from '../../main/core/datastore/demo'
 import { tapedeck } from '../helpers/cli'
 import { tempCore, tempDir } from '../helpers/temp'
 
@@ -306,7 +307,9 @@ describe('tapedeck backup-job (CLI)', () => {
     const list = run('backup-job', 'list')
     expect(list.code).toBe(0)
     const lines = list.stdout.split('\n')
-    expect(lines[1]).toMatch(/^│ id +│ store +│ pool │ drive │ schedule +│ next-run +│ comment +│$/)
+    expect(lines[1]).toMatch(
+      /^│ id +│ store +│ pool │ drive │ schedule +│ next-run +│ next-media-label │ comment +│$/
+    )
     // next run in local time (the helper runs the CLI with TZ=UTC), PBS's `%c` rendering
     expect(list.stdout).toMatch(
       /│ daily +│ store3 │ p4 +│ hh8 +│ 02:00 +│ \w{3} \w{3} [ \d]\d 02:00:00 \d{4} │/
@@ -338,5 +341,131 @@ describe('tapedeck backup-job (CLI)', () => {
     })
     expect(run('backup-job', 'remove', 'daily').code).toBe(0)
     expect(await readFile(join(home.path, 'tape-job.cfg'), 'utf8')).toBe(PBS_TAPE_JOB_CFG)
+  })
+})
+
+describe('next media label and pool preview (virtual library)', () => {
+  let core: Core
+  let work: Awaited<ReturnType<typeof tempDir>>
+  const MIB = 1024 * 1024
+
+  async function waitOk(started: Promise<{ upid: string }>) {
+    const info = await core.tasks.wait((await started).upid)
+    expect(info.status).toBe('OK')
+  }
+
+  beforeAll(async () => {
+    core = await tempCore()
+    work = await tempDir('tapedeck-next-media-')
+    await core.api.invoke('vlib.create', {
+      name: 'lib',
+      path: join(work.path, 'lib'),
+      drives: 1,
+      slots: 6,
+      tapes: 3,
+      'tape-size': 16 * MIB
+    })
+    await core.api.invoke('pool.create', { name: 'daily', template: 'daily %F' })
+    await core.api.invoke('pool.create', { name: 'empty' })
+    await waitOk(core.api.invoke('drive.barcode-label', { drive: 'lib-0', pool: 'daily' }))
+    const path = join(work.path, 'store')
+    await writeDemoDatastore(
+      path,
+      { seed: 3, vms: 1, cts: 0, hosts: 1, snapshots: 1, diskSize: 4 * MIB, namespaces: false },
+      { prefixDirs: 'on-demand' }
+    )
+    await core.api.invoke('datastore.add', { name: 'store1', path })
+    await core.api.invoke('backup-job.create', {
+      id: 'nightly',
+      store: 'store1',
+      pool: 'daily',
+      drive: 'lib-0',
+      schedule: '22:00'
+    })
+    await core.api.invoke('backup-job.create', {
+      id: 'other',
+      store: 'store1',
+      pool: 'empty',
+      drive: 'lib-0'
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await core.cleanup()
+    await work.remove()
+  })
+
+  it('before the first backup: a new set on the pool’s first empty tape', async () => {
+    const labels = (await core.api.invoke('media.list', {})).map((m) => m['label-text']).sort()
+    expect(labels).toHaveLength(3)
+    const jobs = await core.api.invoke('backup-job.list', {})
+    expect(jobs.find((j) => j.id === 'nightly')).toMatchObject({
+      'next-media-label': labels[0],
+      'next-run': expect.any(Number)
+    })
+    // the 'empty' pool could take a free tape, but all three belong to 'daily'
+    expect(jobs.find((j) => j.id === 'other')!['next-media-label']).toBeUndefined()
+
+    const preview = await core.api.invoke('pool.preview', { name: 'daily' })
+    expect(preview).toMatchObject({
+      pool: 'daily',
+      drive: 'lib-0',
+      action: 'new',
+      cause: 'no-media-set',
+      'media-set-name': expect.stringMatching(/^daily \d{4}-\d\d-\d\d$/),
+      'next-tape': { kind: 'empty', 'label-text': labels[0], 'seq-nr': 0 },
+      'next-media-label': labels[0]
+    })
+    expect(preview.media.map((m) => [m['label-text'], m.status])).toEqual(
+      labels.map((l) => [l, 'writable'])
+    )
+    const none = await core.api.invoke('pool.preview', { name: 'empty' })
+    expect(none).toMatchObject({ action: 'new', 'next-tape': { kind: 'none' } })
+    expect(none.summary).toContain('none available - label or add tapes')
+  })
+
+  it('after a backup: continue the set on the tape it wrote; forced: a new set', async () => {
+    await waitOk(core.api.invoke('backup-job.run', { id: 'nightly' }))
+    const content = await core.api.invoke('media.content', { pool: 'daily' })
+    const tape = content[0]!['label-text']
+    const preview = await core.api.invoke('pool.preview', { name: 'daily' })
+    expect(preview).toMatchObject({
+      action: 'continue',
+      'current-media-set': { uuid: content[0]!['media-set-uuid'], tapes: [tape] },
+      'next-tape': { kind: 'current', 'label-text': tape }
+    })
+    expect(preview['media-set-name']).toBe(preview['current-media-set']!.name)
+    const job = (await core.api.invoke('backup-job.list', {})).find((j) => j.id === 'nightly')
+    expect(job!['next-media-label']).toBe(tape)
+
+    const forced = await core.api.invoke('pool.preview', {
+      name: 'daily',
+      'force-media-set': true
+    })
+    expect(forced).toMatchObject({ action: 'new', cause: 'forced' })
+    expect(forced['next-tape']!['label-text']).not.toBe(tape)
+    // nothing was written by previewing
+    expect((await core.api.invoke('pool.preview', { name: 'daily' })).action).toBe('continue')
+    expect(
+      (await apiError(core.api.invoke('pool.preview', { name: 'daily', drive: 'nope' }))).message
+    ).toMatch(/nope/)
+  })
+
+  it('CLI: pool preview as a table and as JSON; backup-job list with next-media-label', async () => {
+    const home = core.home
+    const text = tapedeck(home, ['pool', 'preview', 'daily'])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toMatch(/│ next-backup +│ continue +│/)
+    expect(text.stdout).toMatch(/│ next-tape +│ \S+ \(current\) +│/)
+    expect(text.stdout).toMatch(/│ label-text │ status +│ location +│ media-set-name/)
+    const json = JSON.parse(
+      tapedeck(home, ['--output-format', 'json', 'pool', 'preview', 'daily']).stdout
+    )
+    expect(json).toMatchObject({ pool: 'daily', action: 'continue' })
+    const list = tapedeck(home, ['backup-job', 'list'])
+    expect(list.stdout).toMatch(new RegExp(`│ nightly +│.*│ ${json['next-media-label']} +│`))
+    expect(tapedeck(home, ['pool', 'preview', 'nope'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^Error: .*nope/)
+    })
   })
 })

@@ -237,9 +237,37 @@ describe('fault injection', () => {
     await expectFiles(drive, [[0, 2]])
   })
 
+  it('buffers the filemarks of a write stream until a flush, like a drive with IMMED marks', async () => {
+    const { dir, lib, drive } = await setup()
+    const index = () => readFile(join(dir, 'tape-TAPE01L9.json'), 'utf8')
+    const recorded = async () =>
+      (
+        JSON.parse(await readFile(join(dir, 'library.json'), 'utf8')) as {
+          cartridges: Record<string, { files: number }>
+        }
+      ).cartridges.TAPE01L9.files
+    await threeFiles(drive)
+    // Nothing is recorded yet: a crash now would leave the tape as the stream found it.
+    expect(await index()).toBe('{\n  "files": 1\n}')
+    expect(await recorded()).toBe(1)
+    expect(await drive.position()).toEqual({ file: 3, block: 0 })
+    // The changer may not pull a tape whose writes are still buffered.
+    await expect(lib.changer().unload(0, 1)).rejects.toThrow(/busy writing/)
+    await drive.writeFilemarks(0)
+    expect(await index()).toBe('{\n  "files": 3\n}')
+    expect(await recorded()).toBe(3)
+    await expectFiles(drive, [
+      [0, 3],
+      [1, 4],
+      [2, 2]
+    ])
+    await lib.changer().unload(0, 1)
+  })
+
   it('repairs what a crash leaves behind when the tape is next loaded', async () => {
     const { dir, lib, drive } = await setup()
     await threeFiles(drive)
+    await drive.writeFilemarks(0) // flush the buffered filemarks: the drive is busy until then
     await lib.changer().unload(0, 1)
     // A torn last block, a stray file beyond the index, as a crash mid-write could leave them.
     await appendFile(join(dir, 'tapefile-2-TAPE01L9.json'), Buffer.alloc(1000, 1))

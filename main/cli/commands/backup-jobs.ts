@@ -88,6 +88,7 @@ export function registerBackupJobCommands(program: Command, run: Run): void {
           { header: 'drive', value: (j) => j.drive },
           { header: 'schedule', value: (j) => j.schedule },
           { header: 'next-run', value: (j) => formatEpochLocal(j['next-run']) },
+          { header: 'next-media-label', value: (j) => j['next-media-label'] },
           { header: 'comment', value: (j) => j.comment }
         ])
       })

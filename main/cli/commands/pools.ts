@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { ApiArgs, PoolConfig } from '../../core/api/contract'
 import type { Run } from '../context'
 import { collect, defined } from '../options'
+import { formatEpochLocal } from './backup-jobs'
 
 const poolOptions = (cmd: Command) =>
   cmd
@@ -51,6 +52,50 @@ export function registerPoolCommands(program: Command, run: Run): void {
       run(async (ctx, name: string) =>
         ctx.out.object((await ctx.call('pool.config', { name })).config)
       )
+    )
+
+  pool
+    .command('preview <name>')
+    .description(
+      'What the next backup into the pool would do: continue or start a media set (and why), which tape'
+    )
+    .option('--drive <drive>', "the job's drive (default: the drive of the pool's backup job)")
+    .option('--force-media-set', 'as with backup --force-media-set')
+    .action(
+      run(async (ctx, name: string, o) => {
+        const p = await ctx.call(
+          'pool.preview',
+          defined({ name, drive: o.drive, 'force-media-set': o.forceMediaSet })
+        )
+        if (!ctx.out.isText) return ctx.out.json(p)
+        const next = p['next-tape']
+        ctx.out.object({
+          pool: p.pool,
+          drive: p.drive ?? '(any)',
+          'next-backup': p.action === 'new' ? 'new media set' : p.action,
+          reason: p.reason,
+          'current-media-set': p['current-media-set']
+            ? `${p['current-media-set'].name} (${p['current-media-set'].tapes.join(', ') || '-'})`
+            : undefined,
+          'media-set-name': p['media-set-name'],
+          'new-set-after': formatEpochLocal(p['new-set-after']),
+          'next-tape': next
+            ? next.kind === 'none'
+              ? 'none available - label or add tapes'
+              : `${next['label-text'] ?? ''} (${next.kind})`
+            : undefined,
+          warnings: p.warnings.length > 0 ? p.warnings.join('; ') : undefined
+        })
+        if (p.media.length === 0) return ctx.out.line(`no tapes in media pool '${p.pool}'`)
+        ctx.out.list(p.media, [
+          { header: 'label-text', value: (m) => m['label-text'] },
+          { header: 'status', value: (m) => m.status },
+          { header: 'location', value: (m) => m.location },
+          { header: 'media-set-name', value: (m) => m['media-set-name'] },
+          { header: 'seq-nr', value: (m) => m['seq-nr'] },
+          { header: 'expire-time', value: (m) => formatEpochLocal(m['expire-time']) }
+        ])
+      })
     )
 
   poolOptions(pool.command('create <name>').description('Create a media pool')).action(

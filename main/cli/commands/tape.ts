@@ -5,6 +5,7 @@ import { formatIso } from '../../core/util/time'
 import type { CliContext, Run } from '../context'
 import { boolean, defined, integer, size } from '../options'
 import { formatBytes } from '../output'
+import { printRestorePlan } from './restore-plan'
 
 const driveOption = () =>
   new Option('--drive <name>', 'drive to use (default: $TAPEDECK_DRIVE, or the only drive)')
@@ -268,11 +269,15 @@ export function registerTapeCommands(program: Command, run: Run): void {
       'read the labels of all tapes, not only unknown ones',
       boolean
     )
+    .option('--catalog [bool]', 'also restore missing catalogs from the tapes', boolean)
     .action(
       run(async (ctx, o) => {
         const name = await drive(ctx, o.drive)
         await ctx.runTask(
-          ctx.call('drive.inventory', defined({ drive: name, 'read-all-labels': o.readAllLabels }))
+          ctx.call(
+            'drive.inventory',
+            defined({ drive: name, 'read-all-labels': o.readAllLabels, catalog: o.catalog })
+          )
         )
         if (ctx.out.isText) await printInventory(ctx)
       })
@@ -329,21 +334,27 @@ export function registerTapeCommands(program: Command, run: Run): void {
     )
     .addOption(driveOption())
     .option('--owner <auth-id>', 'owner of restored backup groups (default root@pam)')
+    .option(
+      '--namespace <map>',
+      'store=SRC[,source=NS][,target=NS][,max-depth=N]: restore namespace SRC:NS into NS (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value]
+    )
+    .option('--plan-only', 'print the restore plan (tapes, files, bytes, estimate) and stop')
+    .option('--dry-run', 'same as --plan-only')
     .action(
       run(async (ctx, mediaSet: string, store: string, snapshots: string[], o) => {
         const name = await drive(ctx, o.drive)
-        await ctx.runTask(
-          ctx.call(
-            'tape.restore',
-            defined({
-              'media-set': mediaSet,
-              store,
-              drive: name,
-              snapshots: snapshots.length > 0 ? snapshots : undefined,
-              owner: o.owner
-            })
-          )
-        )
+        const selection = defined({
+          'media-set': mediaSet,
+          store,
+          drive: name,
+          snapshots: snapshots.length > 0 ? snapshots : undefined,
+          namespaces: o.namespace as string[] | undefined
+        })
+        if (o.planOnly || o.dryRun || ctx.out.isText)
+          printRestorePlan(ctx, await ctx.call('tape.restore-plan', selection))
+        if (o.planOnly || o.dryRun) return
+        await ctx.runTask(ctx.call('tape.restore', defined({ ...selection, owner: o.owner })))
       })
     )
 

@@ -46,6 +46,8 @@ export const Digest = z.string().regex(/^[0-9a-f]{64}$/, 'digest must be 64 hex 
 export const Upid = z.string().regex(/^UPID:[^\n]+:$/, 'not a task id (UPID)')
 
 const Empty = z.strictObject({})
+/** Status as the Media view shows it: stored, else writable (in a set) / empty. */
+const MEDIA_STATUS_FILTER = ['writable', 'full', 'empty', 'damaged', 'retired'] as const
 const Void = z.null()
 
 // ---------------------------------------------------------------------------------------------
@@ -369,11 +371,13 @@ export const BackupJobConfig = z.strictObject({
   comment: z.string().optional()
 })
 
-/** A job with its schedule status (PBS TapeBackupJobStatus without next-media-label). */
+/** A job with its schedule status (PBS TapeBackupJobStatus). */
 export const BackupJobStatus = z.strictObject({
   ...BackupJobConfig.shape,
   /** epoch of the next scheduled run; absent without (valid) schedule */
   'next-run': z.number().int().optional(),
+  /** the tape the next run would write first (absent: none available) */
+  'next-media-label': z.string().optional(),
   'last-run-upid': z.string().optional(),
   /** task status of the last run: OK, WARNINGS: n, the error message, unknown … */
   'last-run-state': z.string().optional(),
@@ -590,7 +594,25 @@ export const API = {
   ),
   'drive.clean': method(z.strictObject({ drive: DriveName }), TaskStarted),
   'drive.inventory': method(
-    z.strictObject({ drive: DriveName, 'read-all-labels': z.boolean().optional() }),
+    z.strictObject({
+      drive: DriveName,
+      'read-all-labels': z.boolean().optional(),
+      /** also restore missing catalogs from the tapes' catalog archives */
+      catalog: z.boolean().optional()
+    }),
+    TaskStarted
+  ),
+  /** PBS `proxmox-tape catalog`: rebuild the catalog of the tape in the drive. */
+  'drive.catalog': method(
+    z.strictObject({
+      drive: DriveName,
+      /** rebuild even when the tape has a catalog */
+      force: z.boolean().optional(),
+      /** read every file instead of the catalog archives */
+      scan: z.boolean().optional(),
+      /** load this tape first (drives in a changer) */
+      'label-text': LabelText.optional()
+    }),
     TaskStarted
   ),
   'drive.scan': method(z.strictObject({ drive: DriveName }), TaskStarted),
@@ -625,11 +647,118 @@ export const API = {
       drive: DriveName,
       /** `store:snapshot` or `snapshot`; none = the whole set */
       snapshots: z.array(z.string().min(1).max(600)).max(10000).optional(),
+      /** PBS namespace mappings `store=SRC[,source=NS][,target=NS][,max-depth=N]` */
+      namespaces: z.array(z.string().min(1).max(1024)).max(256).optional(),
       owner: z.string().min(1).max(256).optional()
     }),
     TaskStarted
   ),
+  /** What `tape.restore` would read: tapes in order, online or not, files, bytes, time estimate. */
+  'tape.restore-plan': method(
+    z.strictObject({
+      'media-set': z.uuid('media-set must be a media set UUID'),
+      /** datastore map; without one the plan lists no targets */
+      store: z.string().min(1).max(1024).optional(),
+      drive: DriveName.optional(),
+      snapshots: z.array(z.string().min(1).max(600)).max(10000).optional(),
+      namespaces: z.array(z.string().min(1).max(1024)).max(256).optional()
+    }),
+    z.strictObject({
+      'media-set': z.string(),
+      pool: z.string().optional(),
+      mode: z.enum(['full', 'selective']),
+      drive: z.string().optional(),
+      changer: z.string().optional(),
+      /** bytes per second assumed for reading */
+      rate: z.number(),
+      'rate-source': z.string(),
+      'load-seconds': z.number(),
+      'locate-seconds': z.number(),
+      tapes: z.array(
+        z.strictObject({
+          'label-text': z.string(),
+          uuid: z.string(),
+          'seq-nr': z.number().int(),
+          phase: z.enum(['all', 'snapshots', 'chunks']),
+          online: z.boolean(),
+          location: z.string(),
+          changer: z.string().optional(),
+          slot: z.number().int().optional(),
+          'drive-number': z.number().int().optional(),
+          /** tape files to read; empty with phase all = every file */
+          files: z.array(z.number().int()),
+          bytes: z.number(),
+          'estimated-seconds': z.number()
+        })
+      ),
+      snapshots: z.array(
+        z.strictObject({
+          store: z.string(),
+          snapshot: z.string(),
+          'label-text': z.string(),
+          file: z.number().int(),
+          targets: z.array(
+            z.strictObject({ store: z.string(), snapshot: z.string(), exists: z.boolean() })
+          )
+        })
+      ),
+      /** exact: from the source snapshots' indexes; upper-bound: from the catalog only */
+      chunks: z.enum(['all', 'exact', 'upper-bound', 'none']),
+      'total-bytes': z.number(),
+      'estimated-seconds': z.number(),
+      'offline-tapes': z.array(z.string()),
+      warnings: z.array(z.string())
+    })
+  ),
   'media.list': method(Empty, z.array(InventoryEntry)),
+  /** The inventory filtered and paged for the Media view; counts/pools/sets cover all tapes. */
+  'media.page': method(
+    z.strictObject({
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(10000).optional(),
+      /** '' = tapes without a pool */
+      pool: z.union([PoolName, z.literal('')]).optional(),
+      status: z.enum(MEDIA_STATUS_FILTER).optional(),
+      'media-set': z.uuid().optional(),
+      search: z.string().max(128).optional()
+    }),
+    z.strictObject({
+      rows: z.array(InventoryEntry),
+      total: z.number().int(),
+      counts: z.record(z.enum(MEDIA_STATUS_FILTER), z.number().int()),
+      pools: z.array(z.string()),
+      'no-pool': z.boolean(),
+      sets: z.array(
+        z.strictObject({
+          uuid: z.string(),
+          pool: z.string().optional(),
+          ctime: z.number().int().optional(),
+          tapes: z.number().int()
+        })
+      )
+    })
+  ),
+  /** PBS `media destroy`: drop a tape and its catalog; a tape holding data needs `force`. */
+  'media.destroy': method(
+    z.strictObject({ 'label-text': LabelText, force: z.boolean().optional() }),
+    Void
+  ),
+  /** PBS `update_media_status`: store full/damaged/retired; no status clears it. */
+  'media.set-status': method(
+    z.strictObject({
+      'label-text': LabelText,
+      status: z.enum(['full', 'damaged', 'retired']).optional()
+    }),
+    Void
+  ),
+  /** PBS `media move`: location vault-<vault-name>, or offline without a vault. */
+  'media.move': method(
+    z.strictObject({
+      'label-text': LabelText,
+      'vault-name': safeId('vault name', 3, 32).optional()
+    }),
+    Void
+  ),
   /** PBS `media content`: which snapshots are on which tape, from the catalogs. */
   'media.content': method(
     z.strictObject({
@@ -674,6 +803,55 @@ export const API = {
     Void
   ),
   'pool.remove': method(z.strictObject({ name: PoolName, ...withDigest }), Void),
+  /** What the next backup into the pool would do: continue or new media set (why), next tape. */
+  'pool.preview': method(
+    z.strictObject({
+      name: PoolName,
+      /** the drive whose changer decides which tapes are available; default: the pool's job's */
+      drive: DriveName.optional(),
+      'force-media-set': z.boolean().optional()
+    }),
+    z.strictObject({
+      pool: z.string(),
+      drive: z.string().optional(),
+      action: z.enum(['continue', 'new', 'error']),
+      /** forced, allocation-always, calendar, no-media-set, key-changed, set-unusable, … */
+      cause: z.string().optional(),
+      reason: z.string().optional(),
+      'current-media-set': z
+        .strictObject({
+          uuid: z.string(),
+          name: z.string(),
+          tapes: z.array(z.string()),
+          ctime: z.number().int().optional()
+        })
+        .optional(),
+      'media-set-name': z.string().optional(),
+      'new-set-after': z.number().int().optional(),
+      'next-tape': z
+        .strictObject({
+          kind: z.enum(['current', 'empty', 'expired', 'free', 'none']),
+          'label-text': z.string().optional(),
+          'seq-nr': z.number().int().optional(),
+          reason: z.string().optional()
+        })
+        .optional(),
+      'next-media-label': z.string().optional(),
+      summary: z.string(),
+      warnings: z.array(z.string()),
+      media: z.array(
+        z.strictObject({
+          'label-text': z.string(),
+          status: z.enum(['writable', 'full', 'unknown', 'damaged', 'retired', 'expired']),
+          location: z.string(),
+          'media-set-uuid': z.string().optional(),
+          'seq-nr': z.number().int().optional(),
+          'media-set-name': z.string().optional(),
+          'expire-time': z.number().int().optional()
+        })
+      )
+    })
+  ),
 
   'backup-job.list': method(Empty, z.array(BackupJobStatus)),
   'backup-job.config': method(
@@ -763,6 +941,17 @@ export const API = {
       name: DatastoreName,
       path: z.string().min(1, 'path must not be empty').max(4096),
       ...DemoOptions
+    }),
+    TaskStarted
+  ),
+  /**
+   * `tapedeck demo` as one task: virtual library, pool, labels, demo datastore, backup, restore,
+   * verify. `size` small: a few small snapshots, done in well under a minute.
+   */
+  'demo.run': method(
+    z.strictObject({
+      dir: z.string().min(1, 'dir must not be empty').max(4096).optional(),
+      size: z.enum(['small', 'standard']).optional()
     }),
     TaskStarted
   ),

@@ -14,7 +14,12 @@ import { invalidArgument } from './errors'
 import type { Handlers } from './router'
 import { backup } from '../jobs/backup/backup'
 import { mediaContent } from '../media/media-content'
+import { MediaAdmin } from '../media/media-admin'
+import { catalogMedia } from '../operations/catalog-media'
 import { restore } from '../jobs/restore/restore'
+import { planRestore } from '../jobs/restore/restore-plan'
+import { poolPreview, withNextMediaLabels } from '../operations/pool-preview'
+import { startDemoSetup } from '../operations/demo-setup'
 import type { CoreOperations } from '../tapedeck'
 import {
   addFault,
@@ -116,12 +121,19 @@ export function createHandlers(core: CoreOperations): Handlers {
     'drive.status': (a) => drives.driveStatus(a.drive),
     'drive.mt': async (a) => (await drives.mt(a.drive, a.op, a.count)) ?? null,
     'drive.clean': (a) => drives.clean(a.drive),
-    'drive.inventory': (a) => drives.updateInventory(a.drive, a['read-all-labels']),
+    'drive.inventory': (a) => drives.updateInventory(a.drive, a['read-all-labels'], a.catalog),
+    'drive.catalog': (a) =>
+      catalogMedia(core, a.drive, { force: a.force, scan: a.scan, labelText: a['label-text'] }),
     'drive.scan': (a) => drives.scan(a.drive),
     'drive.eod': (a) => drives.moveToEndOfData(a.drive),
     'tape.backup': (a) => backup(core, a),
     'tape.restore': (a) => restore(core, a),
+    'tape.restore-plan': (a) => planRestore(core, a),
     'media.list': () => drives.inventory.list(),
+    'media.page': (query) => new MediaAdmin(core.db).page(query),
+    'media.destroy': (a) => new MediaAdmin(core.db).destroy(a['label-text'], a.force),
+    'media.set-status': (a) => new MediaAdmin(core.db).setStatus(a['label-text'], a.status),
+    'media.move': (a) => new MediaAdmin(core.db).move(a['label-text'], a['vault-name']),
     'media.content': (filter) => mediaContent(core, filter),
 
     'pool.list': () => pools.list(),
@@ -129,8 +141,9 @@ export function createHandlers(core: CoreOperations): Handlers {
     'pool.create': (args) => pools.create(args),
     'pool.update': (args) => pools.update(args),
     'pool.remove': ({ name, digest }) => pools.remove(name, digest),
+    'pool.preview': (args) => poolPreview(core, args),
 
-    'backup-job.list': () => core.config.backupJobs.list(),
+    'backup-job.list': async () => withNextMediaLabels(core, await core.config.backupJobs.list()),
     'backup-job.config': ({ id }) => core.config.backupJobs.get(id),
     'backup-job.create': (args) => core.config.backupJobs.create(args),
     'backup-job.update': (args) => core.config.backupJobs.update(args),
@@ -172,6 +185,7 @@ export function createHandlers(core: CoreOperations): Handlers {
     'datastore.verify': (args) => core.datastores.verify(args),
     'datastore.verify-result': ({ upid }) => core.datastores.verifyResult(upid),
     'datastore.demo': (args) => core.datastores.demo(args),
+    'demo.run': (args) => startDemoSetup(core, args),
 
     'calendar.preview': async ({ event, from, count, timezone }) =>
       calendarPreview(event, from, count, timezone),

@@ -7,11 +7,29 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { checkChunkFile, type ChunkCheckRequest, type ChunkCheckResult } from './chunk-check'
+import {
+  checkChunkBlob,
+  checkChunkFile,
+  type ChunkCheckRequest,
+  type ChunkCheckResult
+} from './chunk-check'
+import type { CheckMessage } from './chunk-check-worker'
+
+/** A checked blob (handed back: it may have travelled to a worker and back) and what is wrong. */
+export interface BlobCheckResult {
+  blob: Uint8Array
+  problem?: string
+}
 
 export interface ChunkChecker {
   /** Resolves when the check is done; callers bound how many they keep in flight. */
   check(request: ChunkCheckRequest): Promise<ChunkCheckResult>
+  /**
+   * Checks a blob's CRC and, unless encrypted, decodes and hashes it against its digest. The
+   * blob's whole ArrayBuffer moves to a worker and back, not copied: the caller must own all of
+   * it, and use the blob in the result afterwards.
+   */
+  checkBlob(blob: Uint8Array, digest: Uint8Array): Promise<BlobCheckResult>
   readonly parallelism: number
   close(): Promise<void>
 }
@@ -28,14 +46,28 @@ export function chunkCheckWorkerScript(): string | undefined {
 export function createChunkChecker(threads = availableParallelism()): ChunkChecker {
   const script = chunkCheckWorkerScript()
   if (!script || threads < 2) {
-    return { check: checkChunkFile, parallelism: 1, close: async () => undefined }
+    return {
+      check: checkChunkFile,
+      checkBlob: async (blob, digest) => ({ blob, problem: await checkChunkBlob(blob, digest) }),
+      parallelism: 1,
+      close: async () => undefined
+    }
   }
   return new WorkerChunkChecker(script, threads)
 }
 
+interface Reply {
+  id: number
+  result?: ChunkCheckResult
+  problem?: string
+  buffer?: ArrayBuffer
+  offset?: number
+  length?: number
+}
+
 class WorkerChunkChecker implements ChunkChecker {
   private readonly workers: { worker: Worker; busy: number }[]
-  private readonly pending = new Map<number, (result: ChunkCheckResult) => void>()
+  private readonly pending = new Map<number, (reply: Reply | Error) => void>()
   private nextId = 0
   private broken = false
 
@@ -46,34 +78,63 @@ class WorkerChunkChecker implements ChunkChecker {
     this.workers = Array.from({ length: parallelism }, () => {
       const worker = new Worker(script)
       const entry = { worker, busy: 0 }
-      worker.on('message', (message: { id: number; result: ChunkCheckResult }) => {
+      worker.on('message', (reply: Reply) => {
         entry.busy--
-        this.pending.get(message.id)?.(message.result)
-        this.pending.delete(message.id)
+        this.pending.get(reply.id)?.(reply)
+        this.pending.delete(reply.id)
       })
       worker.on('error', (err) => this.failAll(err))
       return entry
     })
   }
 
-  check(request: ChunkCheckRequest): Promise<ChunkCheckResult> {
+  async check(request: ChunkCheckRequest): Promise<ChunkCheckResult> {
     if (this.broken) return checkChunkFile(request)
     // A view into an index buffer would be cloned with its whole backing buffer: send a copy.
-    const message = { ...request, digest: new Uint8Array(request.digest) }
+    const reply = await this.send({
+      request: { ...request, digest: new Uint8Array(request.digest) }
+    })
+    return reply instanceof Error
+      ? { bytes: 0, problem: `checker failed: ${reply.message}` }
+      : reply.result!
+  }
+
+  async checkBlob(blob: Uint8Array, digest: Uint8Array): Promise<BlobCheckResult> {
+    if (this.broken) return { blob, problem: await checkChunkBlob(blob, digest) }
+    const buffer = blob.buffer as ArrayBuffer
+    const reply = await this.send(
+      {
+        buffer,
+        offset: blob.byteOffset,
+        length: blob.byteLength,
+        digest: new Uint8Array(digest)
+      },
+      [buffer]
+    )
+    if (reply instanceof Error) return { blob, problem: `checker failed: ${reply.message}` }
+    return {
+      blob: new Uint8Array(reply.buffer!, reply.offset, reply.length),
+      problem: reply.problem
+    }
+  }
+
+  private send(
+    message: Omit<CheckMessage, 'id'>,
+    transfer: ArrayBuffer[] = []
+  ): Promise<Reply | Error> {
     const entry = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a))
     const id = this.nextId++
     entry.busy++
     return new Promise((resolve) => {
       this.pending.set(id, resolve)
-      entry.worker.postMessage({ id, request: message })
+      entry.worker.postMessage({ id, ...message }, transfer)
     })
   }
 
   /** A crashed worker fails its checks loudly; later checks run on the calling thread. */
   private failAll(err: Error): void {
     this.broken = true
-    for (const resolve of this.pending.values())
-      resolve({ bytes: 0, problem: `checker failed: ${err.message}` })
+    for (const resolve of this.pending.values()) resolve(err)
     this.pending.clear()
   }
 

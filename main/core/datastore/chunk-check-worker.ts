@@ -1,9 +1,21 @@
-/** Worker-thread entry: checks chunk files for the chunk-check pool (one request at a time). */
+/** Worker-thread entry: checks chunk files and blobs for the chunk-check pool. */
 import { parentPort } from 'node:worker_threads'
-import { checkChunkFile, type ChunkCheckRequest } from './chunk-check'
+import { checkChunkBlob, checkChunkFile, type ChunkCheckRequest } from './chunk-check'
 
-parentPort?.on('message', (message: { id: number; request: ChunkCheckRequest }) => {
-  void checkChunkFile(message.request).then((result) => {
-    parentPort?.postMessage({ id: message.id, result })
+export type CheckMessage =
+  | { id: number; request: ChunkCheckRequest }
+  | { id: number; buffer: ArrayBuffer; offset: number; length: number; digest: Uint8Array }
+
+parentPort?.on('message', (message: CheckMessage) => {
+  if ('request' in message) {
+    void checkChunkFile(message.request).then((result) => {
+      parentPort?.postMessage({ id: message.id, result })
+    })
+    return
+  }
+  // A moved buffer goes back to the caller, which writes the blob out after the check.
+  const { id, buffer, offset, length } = message
+  void checkChunkBlob(new Uint8Array(buffer, offset, length), message.digest).then((problem) => {
+    parentPort?.postMessage({ id, problem, buffer, offset, length }, [buffer])
   })
 })

@@ -51,3 +51,20 @@ export async function checkChunkFile(req: ChunkCheckRequest): Promise<ChunkCheck
     return { bytes: raw.length, problem: (err as Error).message }
   }
 }
+
+/**
+ * Checks a chunk read from somewhere else (a tape): an unencrypted blob must decode and hash to
+ * its digest. The CRC was checked by whoever read it; encrypted blobs need the client's key.
+ */
+export async function checkChunkBlob(
+  blob: Uint8Array,
+  digest: Uint8Array
+): Promise<string | undefined> {
+  await zstdReady()
+  try {
+    if (!isEncryptedKind(verifyDataBlob(blob))) decodeBlob(blob, { digest })
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
+}

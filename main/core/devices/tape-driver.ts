@@ -49,6 +49,10 @@ export interface TapeDriver extends BlockSink, BlockSource {
   spaceFilemarks(count: number): Promise<void>
   /** Space over `count` blocks within the current file (negative = backwards). */
   spaceBlocks(count: number): Promise<void>
+  /**
+   * Writes `count` filemarks synchronously: everything written before them is on the medium when
+   * this returns. `0` only flushes (PBS's commit point after buffered `writeFilemark`s).
+   */
   writeFilemarks(count: number): Promise<void>
   /** Erase everything from the beginning of tape. `fast` writes only an end-of-data mark. */
   format(fast: boolean): Promise<void>
@@ -64,4 +68,12 @@ export class DriveError extends Error {
     super(`drive ${drive}: ${message}`)
     this.name = 'DriveError'
   }
+}
+
+/**
+ * An unrecoverable read error of one block (medium error 03/11/xx): drivers report it with code
+ * 'read-error' and stand behind the bad block, so reading can go on after it.
+ */
+export function isMediumReadError(err: unknown): boolean {
+  return err instanceof DriveError && (err as { code?: unknown }).code === 'read-error'
 }

@@ -13,7 +13,11 @@ export interface BlockSink {
    * Hitting the physical end of the medium is an error (thrown), not `leom`.
    */
   writeBlock(block: Uint8Array): Promise<{ leom: boolean }>
-  /** Write one filemark (ends the current tape file). */
+  /**
+   * Write one filemark (ends the current tape file). Drives may buffer it, like PBS's filemarks
+   * with the IMMED bit: what was written is durable only after the driver's flush
+   * (`TapeDriver.writeFilemarks(0)`), so commit points flush before they record anything.
+   */
   writeFilemark(): Promise<void>
 }
 

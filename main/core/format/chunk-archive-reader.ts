@@ -16,9 +16,23 @@ import { parseJsonBytes } from './pretty-json'
 export interface ChunkArchiveEntry {
   /** SHA-256 chunk id from the entry header (not verifiable here for encrypted chunks). */
   digest: Uint8Array
-  /** The raw DataBlob exactly as it is stored in `.chunks`; its CRC has been verified. */
+  /** The raw DataBlob exactly as it is stored in `.chunks`; its CRC has been verified (unless `checkCrc: false`). */
   blob: Uint8Array
 }
+
+export interface ChunkArchiveReaderOptions {
+  /**
+   * Check each blob's CRC (default). A caller that checks blobs itself (a restore verifying on
+   * worker threads) turns it off, and then also sees a damaged blob instead of an error that
+   * ends the archive.
+   */
+  checkCrc?: boolean
+  /** Where blobs are read into (a buffer pool); default a new buffer for each. */
+  allocate?: (size: number) => Uint8Array
+}
+
+/** Blobs up to this size are read in one piece into an allocated buffer. */
+const SINGLE_READ_MAX = 16 * 1024 * 1024 + 1024
 
 /** Reads a chunk archive entry by entry, verifying every blob's CRC. */
 export class ChunkArchiveReader {
@@ -28,18 +42,24 @@ export class ChunkArchiveReader {
   private constructor(
     private readonly reader: BlockedReader,
     readonly header: MediaContentHeader,
-    readonly store: string
+    readonly store: string,
+    private readonly checkCrc: boolean,
+    private readonly allocate: (size: number) => Uint8Array
   ) {}
 
   /** Reads the content header itself and checks that this file is a chunk archive. */
-  static async open(reader: BlockedReader): Promise<ChunkArchiveReader> {
-    return ChunkArchiveReader.fromHeader(reader, await readContentHeader(reader))
+  static async open(
+    reader: BlockedReader,
+    options?: ChunkArchiveReaderOptions
+  ): Promise<ChunkArchiveReader> {
+    return ChunkArchiveReader.fromHeader(reader, await readContentHeader(reader), options)
   }
 
   /** Continues after a content header the caller already read (e.g. while scanning a tape). */
   static async fromHeader(
     reader: BlockedReader,
-    header: MediaContentHeader
+    header: MediaContentHeader,
+    { checkCrc = true, allocate = (size) => new Uint8Array(size) }: ChunkArchiveReaderOptions = {}
   ): Promise<ChunkArchiveReader> {
     if (sameMagic(header.contentMagic, CHUNK_ARCHIVE_MAGIC_1_0)) {
       throw new FormatError('unexpected chunk archive version (v1.0)')
@@ -50,7 +70,7 @@ export class ChunkArchiveReader {
     checkHeaderDataSize(header, 1, ARCHIVE_HEADER_DATA_MAX)
     const json = parseJsonBytes(await readHeaderData(reader, header), 'chunk archive header')
     const store = new JsonFields(json, 'chunk archive header').string('store')
-    return new ChunkArchiveReader(reader, header, store)
+    return new ChunkArchiveReader(reader, header, store, checkCrc, allocate)
   }
 
   get contentUuid(): string {
@@ -109,7 +129,7 @@ export class ChunkArchiveReader {
     const blob = await this.readBlob(size)
     if (blob === undefined) return this.end(true)
     try {
-      verifyDataBlob(blob)
+      if (this.checkCrc) verifyDataBlob(blob)
     } catch (err) {
       throw new FormatError(
         `chunk ${Buffer.from(digest).toString('hex')}: ${(err as Error).message}`
@@ -133,11 +153,13 @@ export class ChunkArchiveReader {
   }
 
   private async readBlob(size: number): Promise<Uint8Array | undefined> {
-    const PIECE = 4 * 1024 * 1024
-    if (size <= PIECE) {
-      const blob = new Uint8Array(size)
+    if (size <= SINGLE_READ_MAX) {
+      const blob = this.allocate(size)
       return (await this.reader.readFully(blob)) === size ? blob : undefined
     }
+    // Larger (legal up to 128 MiB, rare): in pieces, so a damaged size field on a short stream
+    // fails before a large allocation.
+    const PIECE = 4 * 1024 * 1024
     const pieces: Uint8Array[] = []
     let total = 0
     while (total < size) {

@@ -21,6 +21,7 @@ import { openChanger, type DriveHandle } from './devices'
 import { runDriveTask, withDrive } from './drive-task'
 import { readLabels, writeNewLabel } from './tape-labels'
 import { scanTape } from './tape-scan'
+import { catalogMissing, restoreMissingCatalog } from './catalog-media'
 import { CRITICAL_TAPE_ALERT_FLAGS } from '../devices/tape-alert'
 
 type Log = (line: string) => void
@@ -271,14 +272,16 @@ export class DriveOperations {
    * Inventory the changer: record which tapes are online, then load every tape the inventory does
    * not know (all with `readAll`), read its labels and store them.
    */
-  async updateInventory(drive: string, readAll = false) {
+  async updateInventory(drive: string, readAll = false, catalog = false) {
     return this.driveTask('inventory-update', drive, async (ctx, handle) => {
       const changer = requireChanger(handle)
       const labels = onlineLabels(await changerStatus(changer))
       await this.inventory.updateOnline(changer.name, labels)
       const todo: string[] = []
       for (const text of labels) {
-        if (!readAll && (await this.inventory.findByLabelText(text)))
+        const known = readAll ? undefined : await this.inventory.findByLabelText(text)
+        // With `catalog`, a known tape of a media set without a catalog is read too (PBS).
+        if (known && !(catalog && (await catalogMissing(this.core, known))))
           ctx.log(`media '${text}' exists in the inventory`)
         else todo.push(text)
       }
@@ -294,6 +297,7 @@ export class DriveOperations {
           } else {
             await this.inventory.store(id, `online-${changer.name}`)
             ctx.log(`inventorized media '${text}' (uuid ${id.label.uuid})`)
+            if (catalog) await restoreMissingCatalog(this.core, handle.driver, id, ctx)
           }
         } catch (err) {
           ctx.warn(`media '${text}': ${(err as Error).message}`)

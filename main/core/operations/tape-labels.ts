@@ -54,6 +54,7 @@ export async function writeNewLabel(
   )
   await driver.format(true)
   await writeMediaLabelFile(driver, label)
+  await driver.writeFilemarks(0)
   const check = await readLabels(driver)
   if (!check || check.label.uuid !== label.uuid || check.label.labelText !== labelText) {
     throw new Error('verifying the new label failed: the tape does not read back what was written')

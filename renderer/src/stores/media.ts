@@ -1,12 +1,13 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { call } from '@/api/client'
-import type { ApiResult, InventoryEntry } from '@/api/contract'
+import type { ApiArgs, ApiResult, InventoryEntry } from '@/api/contract'
 import { errorMessage } from '@/api/errors'
 import { useTasksStore } from './tasks'
 import { onReconnect } from './util'
 
 export type MediaContentEntry = ApiResult<'media.content'>[number]
+export type MediaPage = ApiResult<'media.page'>
 
 /** The tape inventory (media.list), reloaded whenever a task finishes (tapes get written then). */
 export const useMediaStore = defineStore('media', () => {
@@ -49,6 +50,20 @@ export const useMediaStore = defineStore('media', () => {
     loaded,
     error,
     load,
-    content: (label: string) => call('media.content', { 'label-text': label })
+    content: (label: string) => call('media.content', { 'label-text': label }),
+    /** One page of the inventory, filtered on the server. */
+    page: (query: ApiArgs<'media.page'>) => call('media.page', query),
+    setStatus: (args: ApiArgs<'media.set-status'>) => call('media.set-status', args),
+    move: (args: ApiArgs<'media.move'>) => call('media.move', args),
+    destroy: async (args: ApiArgs<'media.destroy'>) => {
+      await call('media.destroy', args)
+      void load()
+    },
+    /** Rebuild a tape's catalog (task): load it into `drive` first when it is in a changer. */
+    catalog: async (args: ApiArgs<'drive.catalog'>) => {
+      const { upid } = await call('drive.catalog', args)
+      void tasks.fetchTask(upid)
+      return upid
+    }
   }
 })

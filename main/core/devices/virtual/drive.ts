@@ -5,9 +5,13 @@
  * position they start at.
  *
  * Speed: while a tape file is streamed the drive keeps that file open and touches nothing else —
- * one positioned read or write per block, no state file I/O. State is persisted at filemarks,
- * positioning commands, eject and close; changes by other processes (robot moves, faults) are
- * noticed at every command and before every streamed block (one synchronous `stat`).
+ * one positioned read or write per block, no state file I/O. Writes go through a small write-behind
+ * buffer, as on a real drive, and the filemarks a write stream ends its archives with are buffered
+ * too (PBS writes them with the IMMED bit): the stream runs on into the next tape file without
+ * syncing anything. `writeFilemarks(0)` flushes (PBS's commit point), and so does every other
+ * command; state is persisted there. A crash loses what was written since the last flush and
+ * nothing before it. Changes by other processes (robot moves, faults) are noticed at every command
+ * and before every streamed block (one synchronous `stat`).
  */
 import { constants } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
@@ -28,6 +32,8 @@ import {
   writeTapeIndex
 } from './tape-files'
 import { Pacer, locateMs, sleep } from './timing'
+import { ReadAhead } from './read-ahead'
+import { WriteBehind } from './write-behind'
 
 interface Mount {
   tape: string
@@ -45,11 +51,25 @@ interface Mount {
   used: number
 }
 
-interface Stream {
-  kind: 'read' | 'write'
-  file: number
+interface ReadStream {
+  kind: 'read'
   fh: FileHandle
+  ahead: ReadAhead
 }
+
+interface WriteStream {
+  kind: 'write'
+  /** The tape file being written; null after a buffered filemark until the next block. */
+  fh: FileHandle | null
+  /**
+   * fsyncs of the tape files ended by buffered filemarks since the last flush: started at the
+   * filemark and left running, so the disk writes back while the stream goes on (a flush then
+   * finds little left to do). Each resolves to the error it met, if any.
+   */
+  syncing: Promise<unknown>[]
+}
+
+type Stream = ReadStream | WriteStream
 
 export interface VirtualDriveOptions {
   /** Aborts the waits of the timing model (load, rewind, locate, streaming pace). */
@@ -72,7 +92,7 @@ export class VirtualDrive implements TapeDriver {
   /** Rewinds not yet recorded (written with the next persist). */
   private pendingPasses = 0
   private closed = false
-  private readonly buf = Buffer.alloc(BLOCK)
+  private readonly writeBehind = new WriteBehind()
   private readonly pacer = new Pacer()
 
   private constructor(
@@ -280,19 +300,23 @@ export class VirtualDrive implements TapeDriver {
 
   /**
    * Writes `count` filemarks at the current position (which truncates the tape there unless a file
-   * is being written). `0` only flushes, like PBS's WRITE FILEMARKS(0). Data is fsynced before the
-   * mark is recorded, so a recorded filemark always follows durable data.
+   * is being written), synchronously: data is fsynced before the marks are recorded, so a recorded
+   * filemark always follows durable data. `0` only flushes, like PBS's WRITE FILEMARKS(0): the
+   * commit point after buffered filemarks.
    */
   async writeFilemarks(count: number): Promise<void> {
     this.checkCount(count, 'filemark count', 0)
     const m = await this.writable()
     const pos = this.requirePosition()
     if (count === 0) {
-      if (this.stream?.kind === 'write') await this.stream.fh.sync()
+      // Between files the stream simply ends (releasing the drive); inside one it goes on.
+      const s = this.stream
+      if (s?.kind === 'write') await (s.fh ? this.flushWrites(s, true) : this.endStream())
       return
     }
     let fh: FileHandle
-    if (this.stream?.kind === 'write') {
+    if (this.stream?.kind === 'write' && this.stream.fh) {
+      await this.flushWrites(this.stream, false)
       fh = this.stream.fh
       this.stream = null
     } else {
@@ -314,8 +338,27 @@ export class VirtualDrive implements TapeDriver {
     await this.persist()
   }
 
+  /**
+   * One buffered filemark (WRITE FILEMARKS with IMMED): inside a write stream the file is ended
+   * (its fsync starts in the background) and the stream goes on with the next one; nothing is
+   * recorded until the next flush.
+   */
   async writeFilemark(): Promise<void> {
-    await this.writeFilemarks(1)
+    const s = this.stream
+    if (s?.kind !== 'write' || !s.fh || this.stale()) return this.writeFilemarks(1)
+    const m = this.mount as Mount
+    const pos = this.pos as TapePosition
+    await this.drainWrites()
+    const fh = s.fh
+    s.fh = null
+    s.syncing.push(
+      fh
+        .sync()
+        .finally(() => fh.close())
+        .catch((err: unknown) => err)
+    )
+    m.openFile = null
+    this.pos = { file: pos.file + 1, block: 0 }
   }
 
   async format(fast: boolean): Promise<void> {
@@ -345,6 +388,7 @@ export class VirtualDrive implements TapeDriver {
     if (s?.kind !== 'write' || this.stale()) s = await this.beginWrite()
     const m = this.mount as Mount
     const pos = this.pos as TapePosition
+    s.fh ??= await this.openNextFile(m, pos)
     const faults = this.faults as TapeFaults
     if (!faults.empty) {
       const key = TapeFaults.key(pos.file, pos.block)
@@ -369,14 +413,9 @@ export class VirtualDrive implements TapeDriver {
     }
     await this.pacer.pace(this.timing, BLOCK, this.options.signal)
     try {
-      const { bytesWritten } = await s.fh.write(block, 0, BLOCK, pos.block * BLOCK)
-      if (bytesWritten !== BLOCK) throw new Error(`short write (${bytesWritten} bytes)`)
+      await this.writeBehind.write(s.fh, block, pos.block * BLOCK)
     } catch (err) {
-      throw this.error(
-        'write-error',
-        `write to ${m.tape} file ${pos.file} block ${pos.block} failed on the host: ` +
-          (err as Error).message
-      )
+      throw this.hostWriteError(m, err)
     }
     m.blocks[pos.file]++
     m.used += BLOCK
@@ -409,7 +448,7 @@ export class VirtualDrive implements TapeDriver {
     }
     if (!s) {
       const fh = await open(tapeFilePath(this.store.dir, m.tape, pos.file), 'r')
-      s = this.stream = { kind: 'read', file: pos.file, fh }
+      s = this.stream = { kind: 'read', fh, ahead: new ReadAhead(fh, BLOCK, m.blocks[pos.file]) }
     }
     const faults = this.faults as TapeFaults
     if (!faults.empty) {
@@ -425,16 +464,16 @@ export class VirtualDrive implements TapeDriver {
       }
     }
     await this.pacer.pace(this.timing, BLOCK, this.options.signal)
-    const { bytesRead } = await s.fh.read(this.buf, 0, BLOCK, pos.block * BLOCK)
-    if (bytesRead !== BLOCK) {
+    const block = await s.ahead.block(pos.block)
+    if (block.length !== BLOCK) {
       throw this.error(
         'read-error',
         `${tapeFilePath(this.store.dir, m.tape, pos.file)} is shorter than recorded ` +
-          `(block ${pos.block}: ${bytesRead} bytes); was it changed outside Tapedeck?`
+          `(block ${pos.block}: ${block.length} bytes); was it changed outside Tapedeck?`
       )
     }
     pos.block++
-    return this.buf
+    return block
   }
 
   /** Ends any stream (data fsynced), records the position; the cartridge stays loaded. */
@@ -446,7 +485,7 @@ export class VirtualDrive implements TapeDriver {
       if (this.mount) await this.persist()
     } finally {
       this.closed = true
-      await this.stream?.fh.close().catch(() => undefined)
+      await this.stream?.fh?.close().catch(() => undefined)
       this.stream = null
     }
   }
@@ -468,7 +507,8 @@ export class VirtualDrive implements TapeDriver {
     if (d['mount-id'] !== this.mountId) {
       if (this.stream) {
         this.mediumChanged = true
-        await this.stream.fh.close().catch(() => undefined)
+        await this.drainWrites().catch(() => undefined)
+        await this.stream.fh?.close().catch(() => undefined)
         this.stream = null
       }
       this.mountId = d['mount-id']
@@ -547,7 +587,7 @@ export class VirtualDrive implements TapeDriver {
    * the position is discarded first, as on tape. The intent is recorded in library.json before any
    * tape file is touched, so a crash in between is repaired towards the truncated state.
    */
-  private async beginWrite(): Promise<Stream> {
+  private async beginWrite(): Promise<WriteStream> {
     const s = this.stream
     if (s?.kind === 'write') {
       await this.sync()
@@ -559,8 +599,53 @@ export class VirtualDrive implements TapeDriver {
     const pos = this.requirePosition()
     await this.endStream()
     const fh = await this.truncateAt(pos.file, pos.block, true)
-    this.stream = { kind: 'write', file: pos.file, fh }
-    return this.stream
+    const stream: WriteStream = { kind: 'write', fh, syncing: [] }
+    this.stream = stream
+    return stream
+  }
+
+  /**
+   * The next file of a write stream after a buffered filemark: appended at the end of data with
+   * nothing recorded yet, so after a crash it is a stray file the next load removes.
+   */
+  private async openNextFile(m: Mount, pos: TapePosition): Promise<FileHandle> {
+    m.blocks.push(0)
+    m.openFile = pos.file
+    return open(
+      tapeFilePath(this.store.dir, m.tape, pos.file),
+      constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC,
+      0o640
+    )
+  }
+
+  private async drainWrites(): Promise<void> {
+    try {
+      await this.writeBehind.drain()
+    } catch (err) {
+      throw this.hostWriteError(this.mount as Mount, err)
+    }
+  }
+
+  /**
+   * Makes everything the write stream wrote durable and recorded: data fsynced, then the tape
+   * index, then library.json (`writing` keeps the writer mark while the stream goes on).
+   */
+  private async flushWrites(s: WriteStream, writing: boolean): Promise<void> {
+    await this.drainWrites()
+    const m = this.mount as Mount
+    const synced = await Promise.all([s.fh?.sync(), ...s.syncing])
+    s.syncing = []
+    const failed = synced.find((r) => r instanceof Error)
+    if (failed) throw this.hostWriteError(m, failed)
+    await writeTapeIndex(this.store.dir, m.tape, m.blocks.length)
+    await this.persist(writing)
+  }
+
+  private hostWriteError(m: Mount, err: unknown): VirtualDriveError {
+    return this.error(
+      'write-error',
+      `write to ${m.tape} failed on the host: ${(err as Error).message}`
+    )
   }
 
   /**
@@ -609,9 +694,9 @@ export class VirtualDrive implements TapeDriver {
       return
     }
     try {
-      await s.fh.sync()
+      await this.flushWrites(s, false)
     } finally {
-      await s.fh.close()
+      await s.fh?.close()
     }
     await this.dropEmptyOpenFile()
     await this.persist()
@@ -631,12 +716,14 @@ export class VirtualDrive implements TapeDriver {
   private async powerCut(faultId: number): Promise<never> {
     const m = this.mount as Mount
     const pos = this.pos as TapePosition
-    const s = this.stream as Stream
+    const s = this.stream as WriteStream
     this.stream = null
     try {
-      await s.fh.sync()
+      await this.drainWrites()
+      await Promise.all([s.fh?.sync(), ...s.syncing])
+      await writeTapeIndex(this.store.dir, m.tape, m.blocks.length)
     } finally {
-      await s.fh.close()
+      await s.fh?.close()
     }
     const at = { ...pos }
     this.pos = null

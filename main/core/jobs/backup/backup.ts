@@ -129,40 +129,49 @@ export async function runBackup(
     }
     options.progress = summary
     let done = 0
-    for (const [g, { group, snapshots }] of groups.entries()) {
-      for (const info of snapshots) {
-        ctx.checkAbort()
-        const name = snapshotName(info)
-        done++
-        if (await writer.snapshotInSet(options.store, name)) {
-          ctx.log(`skip snapshot ${name} (already in the media set)`)
-          summary.skipped++
-          continue
-        }
-        if (info.error || !info.manifest) {
-          ctx.warn(`cannot back up snapshot ${name}: ${info.error ?? 'no manifest'}`)
-          summary.failed.push(name)
-          continue
-        }
-        ctx.log(`backup snapshot ${name}`)
-        const source = newChunks(store, info, (d) => writer.hasChunk(d), {
-          readers: options.readers,
-          signal: ctx.signal
-        })
-        summary.chunks += await writer.writeChunks(options.store, source, (bytes) => {
-          summary.bytes += bytes
-          ctx.progress({
-            done: summary.bytes,
-            unit: 'bytes',
-            message: `snapshot ${done} of ${total} (group ${g + 1}/${groups.length} ${group.type}/${group.id}), tape ${writer.currentTape ?? '-'}`
+    const writeSnapshots = async () => {
+      for (const [g, { group, snapshots }] of groups.entries()) {
+        for (const info of snapshots) {
+          ctx.checkAbort()
+          const name = snapshotName(info)
+          done++
+          if (await writer.snapshotInSet(options.store, name)) {
+            ctx.log(`skip snapshot ${name} (already in the media set)`)
+            summary.skipped++
+            continue
+          }
+          if (info.error || !info.manifest) {
+            ctx.warn(`cannot back up snapshot ${name}: ${info.error ?? 'no manifest'}`)
+            summary.failed.push(name)
+            continue
+          }
+          ctx.log(`backup snapshot ${name}`)
+          const source = newChunks(store, info, (d) => writer.hasChunk(d), {
+            readers: options.readers,
+            signal: ctx.signal
           })
-        })
-        await writer.writeSnapshot(options.store, store, info)
-        summary.snapshots.push(name)
-        ctx.log(
-          `percentage done: ${((done / Math.max(total, 1)) * 100).toFixed(2)}% (${done}/${total} snapshots)`
-        )
+          summary.chunks += await writer.writeChunks(options.store, source, (bytes) => {
+            summary.bytes += bytes
+            ctx.progress({
+              done: summary.bytes,
+              unit: 'bytes',
+              message: `snapshot ${done} of ${total} (group ${g + 1}/${groups.length} ${group.type}/${group.id}), tape ${writer.currentTape ?? '-'}`
+            })
+          })
+          await writer.writeSnapshot(options.store, store, info)
+          summary.snapshots.push(name)
+          ctx.log(
+            `percentage done: ${((done / Math.max(total, 1)) * 100).toFixed(2)}% (${done}/${total} snapshots)`
+          )
+        }
       }
+    }
+    try {
+      await writeSnapshots()
+    } catch (err) {
+      // Keep what is complete on tape: the next job continues after it instead of redoing it.
+      await writer.commit().catch((e: Error) => ctx.warn(`could not commit: ${e.message}`))
+      throw err
     }
     if (summary.snapshots.length > 0) {
       await writer.writeCatalog()

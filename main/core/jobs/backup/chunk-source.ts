@@ -4,7 +4,9 @@
  * already sent for this snapshot. Each blob's CRC is checked on the way (a damaged source chunk
  * must not reach tape as if it were good).
  */
+import { open } from 'node:fs/promises'
 import { verifyDataBlob } from '../../format/data-blob'
+import { BufferPool } from '../../util/buffer-pool'
 import type { Datastore, SnapshotInfo } from '../../datastore/datastore'
 import { DigestSet } from '../../datastore/digest-set'
 import { isIndexFile } from '../../datastore/chunk-index'
@@ -12,7 +14,9 @@ import { snapshotName } from '../../datastore/layout'
 
 export interface SourceChunk {
   digest: Uint8Array
-  blob: Buffer
+  blob: Uint8Array
+  /** Hands the blob's buffer back for the next read; call when the blob is on tape. */
+  release(): void
 }
 
 export interface ChunkSourceOptions {
@@ -39,15 +43,34 @@ async function* chunkDigests(
   }
 }
 
+/** Reads a chunk file into a pooled buffer (fresh buffers per chunk cost more than the read). */
+async function readInto(path: string, buffers: BufferPool): Promise<Uint8Array> {
+  const fh = await open(path, 'r')
+  try {
+    const { size } = await fh.stat()
+    const blob = buffers.take(size)
+    let got = 0
+    while (got < size) {
+      const { bytesRead } = await fh.read(blob, got, size - got, got)
+      if (bytesRead === 0) throw new Error(`chunk file shrank while reading (${got} of ${size})`)
+      got += bytesRead
+    }
+    return blob
+  } finally {
+    await fh.close()
+  }
+}
+
 async function loadChunk(
   store: Datastore,
   snapshot: SnapshotInfo,
-  digest: Uint8Array
+  digest: Uint8Array,
+  buffers: BufferPool
 ): Promise<SourceChunk> {
   const hex = Buffer.from(digest).toString('hex')
-  let blob: Buffer
+  let blob: Uint8Array
   try {
-    blob = await store.readChunk(hex)
+    blob = await readInto(store.chunkPath(hex), buffers)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     throw new Error(
@@ -63,7 +86,7 @@ async function loadChunk(
       { cause: err }
     )
   }
-  return { digest, blob }
+  return { digest, blob, release: () => buffers.give(blob) }
 }
 
 /**
@@ -79,6 +102,7 @@ export async function* newChunks(
   const readers = Math.max(1, options.readers ?? 4)
   // A sliding window of reads in flight, consumed in order: at most `readers * 2` chunks buffered.
   const window: Promise<SourceChunk>[] = []
+  const buffers = new BufferPool(readers * 2 + 2)
   const digests = chunkDigests(store, snapshot, inMediaSet)
   let exhausted = false
   const fill = async () => {
@@ -86,7 +110,7 @@ export async function* newChunks(
       const next = await digests.next()
       if (next.done) exhausted = true
       else {
-        const load = loadChunk(store, snapshot, next.value)
+        const load = loadChunk(store, snapshot, next.value, buffers)
         load.catch(() => undefined) // surfaced when its turn comes
         window.push(load)
       }

@@ -1,9 +1,14 @@
 /**
  * Writes one backup job's archives into a media set across as many tapes as it takes (PBS
  * `PoolWriter`): allocates tapes with the pool logic, loads them, writes the media-set label and
- * the catalogs of the set's earlier tapes, appends chunk / snapshot / catalog archives, records
- * each in the catalog as soon as it is on tape (the commit points), and moves on to the next tape
- * of the same set at the early warning (LEOM).
+ * the catalogs of the set's earlier tapes, appends chunk / snapshot / catalog archives, and moves
+ * on to the next tape of the same set at the early warning (LEOM).
+ *
+ * Commit points (PBS `PoolWriter::commit`): archives end with buffered filemarks, so the drive keeps
+ * streaming; every COMMIT_BYTES, at the end of a tape and at the end of the job the drive is
+ * flushed and only then are the archives written since the last commit recorded in the catalog,
+ * in one transaction. A crash in between loses that much tape work and never leaves the catalog
+ * naming an archive the tape does not hold.
  */
 import { lstat, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -21,6 +26,7 @@ import {
   type SnapshotArchiveFile
 } from '../../format/snapshot-archive-writer'
 import type { CatalogStore } from '../../media/catalog-store'
+import type { CatalogEntry } from '../../media/catalog-types'
 import type { Inventory } from '../../media/inventory'
 import type { DriveContext, MediaRecord, PoolPolicy } from '../../media/media-state'
 import { chooseNextTape, sessionMediaSet, type WriteSession } from '../../media/pool-logic'
@@ -31,6 +37,8 @@ import type { SourceChunk } from './chunk-source'
 import { toMediaRecord } from './media-records'
 
 const MIB = 1024 * 1024
+/** Tape bytes between commit points: ~3 s of an LTO-9 drive, so a crash costs little to redo. */
+export const COMMIT_BYTES = 1024 * MIB
 
 interface LoadedTape {
   uuid: string
@@ -61,6 +69,10 @@ export class PoolWriter {
   readonly usedTapes: string[] = []
   /** Bytes of chunk data written by this job. */
   chunkBytes = 0
+  /** Archives written since the last commit point (all on one tape), and their bytes. */
+  private uncommitted:
+    | { tape: { uuid: string; labelText: string }; entries: CatalogEntry[]; bytes: number }
+    | undefined
 
   private constructor(
     private readonly o: PoolWriterOptions,
@@ -129,6 +141,11 @@ export class PoolWriter {
       }
       ctx.log(`appending to media '${media.labelText}' (seq ${set.seqNr} of media set ${set.uuid})`)
       await this.driver.moveToEndOfData()
+      if ((await this.driver.position()).block > 0) {
+        // An interrupted write left the last file open (PBS `move_to_eom(true)`): close it.
+        ctx.log(`'${media.labelText}' ends inside an unfinished tape file: writing its filemark`)
+        await this.driver.writeFilemarks(1)
+      }
     } else {
       set = next.mediaSet
       ctx.log(
@@ -139,7 +156,8 @@ export class PoolWriter {
       await this.driver.rewind()
       await this.driver.spaceFilemarks(1)
       await writeMediaSetLabelFile(this.driver, set)
-      await this.writePreviousCatalogs(media.uuid, set)
+      await this.driver.writeFilemarks(0) // the set label is a commit point of its own
+      await this.writePreviousCatalogs(media, set)
     }
     this.tape = { uuid: media.uuid, labelText: media.labelText, set, full: false }
     if (!this.usedTapes.includes(media.labelText)) this.usedTapes.push(media.labelText)
@@ -158,7 +176,7 @@ export class PoolWriter {
   }
 
   /** A tape that joins a set carries the catalogs of the set's earlier tapes after its labels. */
-  private async writePreviousCatalogs(mediaUuid: string, set: MediaSetLabel): Promise<void> {
+  private async writePreviousCatalogs(tape: MediaRecord, set: MediaSetLabel): Promise<void> {
     const members = sessionMediaSet(this.o.session, await this.records()).members
     for (const member of members.slice(0, set.seqNr)) {
       if (!member) continue
@@ -169,15 +187,46 @@ export class PoolWriter {
         namespaces: this.o.namespaces
       })
       if (!result.complete) throw new Error('the tape reached its end while writing catalogs')
-      await this.o.catalog.recordCatalogArchive(mediaUuid, file, result.contentUuid, {
-        mediaUuid: member.uuid,
-        mediaSetUuid: set.uuid,
-        seqNr: header.seqNr
+      await this.written(tape, {
+        kind: 'catalog-archive',
+        fileNumber: file,
+        contentUuid: result.contentUuid,
+        catalog: { mediaUuid: member.uuid, mediaSetUuid: set.uuid, seqNr: header.seqNr }
       })
     }
   }
 
+  /** Records an archive that is on tape; commits once COMMIT_BYTES were written since the last. */
+  private async written(
+    tape: { uuid: string; labelText: string },
+    entry: CatalogEntry,
+    bytes = 0
+  ): Promise<void> {
+    const open = (this.uncommitted ??= { tape, entries: [], bytes: 0 })
+    if (open.tape.uuid !== tape.uuid) throw new Error('uncommitted archives on another tape')
+    open.entries.push(entry)
+    open.bytes += bytes
+    if (open.bytes >= COMMIT_BYTES) await this.commit()
+  }
+
+  /**
+   * A commit point: the drive flushes what it buffered, then the archives written since the last
+   * commit go into the catalog in one transaction. Also called when a job fails, so everything
+   * complete on tape is kept.
+   */
+  async commit(): Promise<void> {
+    const open = this.uncommitted
+    if (!open) return
+    await this.driver.writeFilemarks(0)
+    await this.o.catalog.recordFiles(open.tape.uuid, open.entries)
+    this.uncommitted = undefined
+    this.o.ctx.log(
+      `committed ${open.entries.length} archive(s) on '${open.tape.labelText}' to the catalog`
+    )
+  }
+
   private async markFull(tape: LoadedTape): Promise<void> {
+    await this.commit()
     tape.full = true
     this.o.ctx.log(`media '${tape.labelText}' is full (end of tape reached)`)
     await this.o.inventory.setStatus(tape.uuid, 'full')
@@ -224,16 +273,21 @@ export class PoolWriter {
         }
         bytes += chunk.blob.length
         onProgress?.(chunk.blob.length)
+        chunk.release()
         if (archive.closed || archive.bytesWritten >= MAX_CHUNK_ARCHIVE_SIZE) break
         chunk = await next()
       }
       const leom = await archive.finish()
-      await this.o.catalog.recordChunkArchive(
-        tape.uuid,
-        file,
-        archive.contentUuid,
-        store,
-        archive.chunks
+      await this.written(
+        tape,
+        {
+          kind: 'chunk-archive',
+          fileNumber: file,
+          contentUuid: archive.contentUuid,
+          store,
+          digests: archive.chunks
+        },
+        bytes
       )
       for (const digest of archive.chunks) this.setChunks.add(digest)
       written += archive.chunks.length
@@ -261,12 +315,16 @@ export class PoolWriter {
         files
       })
       if (result.complete) {
-        await this.o.catalog.recordSnapshotArchive(
-          tape.uuid,
-          file,
-          result.contentUuid,
-          storeName,
-          name
+        await this.written(
+          tape,
+          {
+            kind: 'snapshot-archive',
+            fileNumber: file,
+            contentUuid: result.contentUuid,
+            store: storeName,
+            snapshot: name
+          },
+          files.reduce((n, f) => n + f.size, 0)
         )
         this.o.ctx.log(
           `wrote snapshot archive ${storeName}:${name} to '${tape.labelText}' file ${file}`
@@ -282,6 +340,7 @@ export class PoolWriter {
   async writeCatalog(): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const tape = await this.writableTape()
+      await this.commit() // the catalog archive carries everything before it
       const file = (await this.driver.position()).file
       const bytes = await this.o.catalog.exportPbsCatalog(tape.uuid)
       const header = { uuid: tape.uuid, mediaSetUuid: tape.set.uuid, seqNr: tape.set.seqNr }
@@ -289,11 +348,13 @@ export class PoolWriter {
         namespaces: this.o.namespaces
       })
       if (result.complete) {
-        await this.o.catalog.recordCatalogArchive(tape.uuid, file, result.contentUuid, {
-          mediaUuid: tape.uuid,
-          mediaSetUuid: tape.set.uuid,
-          seqNr: tape.set.seqNr
+        await this.written(tape, {
+          kind: 'catalog-archive',
+          fileNumber: file,
+          contentUuid: result.contentUuid,
+          catalog: { mediaUuid: tape.uuid, mediaSetUuid: tape.set.uuid, seqNr: tape.set.seqNr }
         })
+        await this.commit()
         this.o.ctx.log(`wrote catalog archive to '${tape.labelText}' file ${file}`)
         await this.recordBytesUsed(tape)
         return

@@ -8,20 +8,21 @@ import { stat, utimes } from 'node:fs/promises'
 import type { ApiArgs } from '../../api/contract'
 import { invalidArgument } from '../../api/errors'
 import { runDriveTask } from '../../operations/drive-task'
-import { decodeBlob, isEncryptedKind } from '../../datastore/blob'
+import { createChunkChecker, type ChunkChecker } from '../../datastore/chunk-check-pool'
 import { isIndexFile, parseChunkIndex } from '../../datastore/chunk-index'
 import { Datastore } from '../../datastore/datastore'
 import { DatastoreWriter, SnapshotExistsError } from '../../datastore/datastore-writer'
 import { DigestSet } from '../../datastore/digest-set'
-import { parseSnapshotName } from '../../datastore/layout'
+import { parseSnapshotName, snapshotName, type SnapshotPath } from '../../datastore/layout'
 import {
   MANIFEST_BLOB_NAME,
   decodeManifestBlob,
   encodeManifestBlob
 } from '../../datastore/manifest'
-import { blobKind } from '../../format/data-blob'
 import { BlockedReader } from '../../format/blocked-reader'
-import { ChunkArchiveReader } from '../../format/chunk-archive-reader'
+import { ChunkArchiveReader, type ChunkArchiveEntry } from '../../format/chunk-archive-reader'
+import { salvageChunkEntries } from '../../format/chunk-archive-salvage'
+import { isMediumReadError } from '../../devices/tape-driver'
 import { readContentHeader, type MediaContentHeader } from '../../format/content-header'
 import { IncompleteArchiveError } from '../../format/format-error'
 import { contentMagicInfo } from '../../format/magics'
@@ -35,7 +36,11 @@ import type { DriveHandle } from '../../operations/devices'
 import type { CoreServices } from '../../tapedeck'
 import { requestMedia } from '../request-media'
 import type { TaskContext } from '../task-runner'
+import { BufferPool } from '../../util/buffer-pool'
+import { InFlight } from '../../util/in-flight'
 import { parseDatastoreMap, type DatastoreMap } from './datastore-map'
+import { parseNamespaceMap, type NamespaceMap } from './namespace-map'
+import { logRestorePlan } from './restore-plan'
 
 export interface RestoreOptions {
   mediaSet: string
@@ -43,6 +48,8 @@ export interface RestoreOptions {
   store: string
   /** `store:snapshot` or `snapshot`; empty/undefined = the whole set. */
   snapshots?: string[]
+  /** PBS namespace mappings (`store=…,source=…,target=…,max-depth=…`); implies a selective restore. */
+  namespaces?: string[]
   owner?: string
   pollMs?: number
 }
@@ -68,12 +75,17 @@ export async function runRestore(
   options: RestoreOptions,
   ctx: TaskContext
 ): Promise<RestoreSummary> {
+  await logRestorePlan(core, planArgs(options, handle.name), ctx)
   const job = await RestoreJob.prepare(core, handle, options, ctx)
-  if (options.snapshots && options.snapshots.length > 0)
-    await job.restoreSelected(options.snapshots)
-  else await job.restoreAll()
-  await job.flush()
-  await job.checkRestoredSnapshots()
+  try {
+    if ((options.snapshots && options.snapshots.length > 0) || job.nsMap)
+      await job.restoreSelected(options.snapshots ?? [])
+    else await job.restoreAll()
+    await job.flush()
+    await job.checkRestoredSnapshots()
+  } finally {
+    await job.close()
+  }
   return job.finish()
 }
 
@@ -87,6 +99,12 @@ class RestoreJob {
   }
   /** Chunks already restored (or found present) in this run, per target store. */
   private readonly restored = new Map<string, DigestSet>()
+  /** Namespace mappings (`--namespace`), when given. */
+  nsMap: NamespaceMap | undefined
+  /** Chunks are decoded and hashed on worker threads while the tape reads on. */
+  private readonly checker: ChunkChecker = createChunkChecker()
+  private readonly checking = new InFlight(this.checker.parallelism * 8)
+  private readonly blobBuffers = new BufferPool()
 
   private constructor(
     private readonly handle: DriveHandle,
@@ -127,7 +145,24 @@ class RestoreJob {
     const fingerprint = members[0]['encryption-key-fingerprint']
     if (fingerprint) ctx.log(`encryption key fingerprint: ${fingerprint}`)
     ctx.log(`Required media list: ${members.map((m) => m['label-text']).join(';')}`)
-    return new RestoreJob(handle, options, ctx, map, targets, members, new CatalogStore(core.db))
+    const job = new RestoreJob(
+      handle,
+      options,
+      ctx,
+      map,
+      targets,
+      members,
+      new CatalogStore(core.db)
+    )
+    if (options.namespaces?.length) {
+      job.nsMap = parseNamespaceMap(options.namespaces)
+      // As PBS: the mapped target namespaces are created up front.
+      for (const m of job.nsMap.mappings) {
+        const target = map.target(m.store)
+        if (target !== undefined) await targets.get(target)!.writer.ensureNamespace(m.target)
+      }
+    }
+    return job
   }
 
   private get driver() {
@@ -183,7 +218,11 @@ class RestoreJob {
     const header = await readContentHeader(reader)
     const kind = contentMagicInfo(header.contentMagic)?.kind
     if (kind === 'chunk-archive') {
-      const { store, digests, contentUuid } = await this.readChunkArchive(reader, header)
+      const { store, digests, contentUuid } = await this.readChunkArchive(
+        reader,
+        header,
+        `'${tape['label-text']}' file ${file}`
+      )
       await this.catalog.recordChunkArchive(tape.uuid, file, contentUuid, store, digests)
     } else if (kind === 'snapshot-archive') {
       const archive = await SnapshotArchiveReader.fromHeader(reader, header)
@@ -212,38 +251,67 @@ class RestoreJob {
 
   /**
    * Reads a chunk archive; restores its chunks (all, or those in `wanted`) into the mapped store.
-   * A cut or incomplete archive keeps what was read before the cut.
+   * A cut or incomplete archive keeps what was read before the cut; after an unreadable block
+   * the rest of the file is salvaged entry by entry.
    */
   private async readChunkArchive(
     reader: BlockedReader,
     header: MediaContentHeader,
+    where: string,
     wanted?: DigestSet
   ) {
-    const archive = await ChunkArchiveReader.fromHeader(reader, header)
+    // The checker verifies CRC, decoding and digest off the main thread.
+    const archive = await ChunkArchiveReader.fromHeader(reader, header, {
+      checkCrc: false,
+      allocate: (size) => this.blobBuffers.take(size)
+    })
     const target = this.map.target(archive.store)
     const digests: Uint8Array[] = []
-    let restoredHere = 0
+    let queued = 0
     // With a wanted list, stop reading as soon as the last wanted chunk of this file is done.
     let remaining = wanted?.size ?? Infinity
-    try {
-      for (let entry = await archive.next(); entry; entry = await archive.next()) {
-        digests.push(entry.digest)
-        if (target === undefined || (wanted && !wanted.has(entry.digest))) continue
-        if (await this.restoreChunk(target, entry.digest, entry.blob)) restoredHere++
-        if (--remaining === 0) break
+    /** Takes one entry; true when nothing more is wanted from this file. */
+    const take = async ({ digest, blob }: ChunkArchiveEntry): Promise<boolean> => {
+      digests.push(digest)
+      if (target === undefined || (wanted && !wanted.has(digest))) {
+        this.blobBuffers.give(blob)
+        return false
       }
-    } catch (err) {
-      if (!(err instanceof IncompleteArchiveError)) throw err
-      this.ctx.log(
-        `chunk archive ${archive.contentUuid}: ${err.message}; keeping the ${digests.length} chunks before it`
-      )
+      if (await this.restoreChunk(target, digest, blob)) queued++
+      return --remaining === 0
     }
-    if (restoredHere > 0)
-      this.ctx.log(`restored ${restoredHere} chunks from ${archive.store} into ${target}`)
+    try {
+      for (let entry = await archive.next(); entry; entry = await archive.next())
+        if (await take(entry)) break
+    } catch (err) {
+      if (isMediumReadError(err)) {
+        let bad = 0
+        const onBadBlock = (e: unknown) => {
+          bad++
+          this.ctx.warn(`${where}: ${(e as Error).message}; reading on behind it`)
+        }
+        onBadBlock(err)
+        const salvage = salvageChunkEntries(this.driver, {
+          isReadError: isMediumReadError,
+          onBadBlock
+        })
+        for await (const entry of salvage) if (await take(entry)) break
+        this.summary.failed.push(`${where}: ${bad} unreadable block${bad === 1 ? '' : 's'}`)
+      } else if (err instanceof IncompleteArchiveError) {
+        this.ctx.log(
+          `chunk archive ${archive.contentUuid}: ${err.message}; keeping the ${digests.length} chunks before it`
+        )
+      } else throw err
+    }
+    if (queued > 0) this.ctx.log(`restoring ${queued} chunks from ${archive.store} into ${target}`)
     return { store: archive.store, digests, contentUuid: archive.contentUuid }
   }
 
-  /** Verifies a chunk from tape and inserts it; returns false when it was there already. */
+  /**
+   * Starts checking a chunk from tape on a worker (CRC; unencrypted chunks are also decoded and
+   * hashed) and then inserting it, while the tape reads on; snapshots and flushes wait for all of
+   * them. A damaged chunk is reported and skipped. False when the chunk was restored already.
+   */
   private async restoreChunk(
     targetName: string,
     digest: Uint8Array,
@@ -251,13 +319,25 @@ class RestoreJob {
   ): Promise<boolean> {
     let done = this.restored.get(targetName)
     if (!done) this.restored.set(targetName, (done = new DigestSet(1 << 12)))
-    if (done.has(digest)) return false
-    const kind = blobKind(blob)!
-    // The chunk archive reader checked the CRC; unencrypted chunks are also decoded and hashed.
-    if (!isEncryptedKind(kind)) decodeBlob(blob, { digest })
+    if (!done.add(digest)) {
+      this.blobBuffers.give(blob)
+      return false
+    }
+    await this.checking.add(this.checkAndInsert(targetName, digest, blob))
+    return true
+  }
+
+  private async checkAndInsert(targetName: string, digest: Uint8Array, raw: Uint8Array) {
+    const { blob, problem } = await this.checker.checkBlob(raw, digest)
+    if (problem) {
+      this.ctx.warn(`chunk ${hexOf(digest)} from tape is damaged (${problem}): not restored`)
+      this.summary.failed.push(`chunk ${hexOf(digest)}`)
+      this.blobBuffers.give(blob)
+      return
+    }
     const result = await this.targets.get(targetName)!.writer.insertChunk(hexOf(digest), blob)
-    done.add(digest)
-    if (result === 'exists') return false
+    this.blobBuffers.give(blob)
+    if (result === 'exists') return
     this.summary.chunks++
     this.summary.bytes += blob.length
     this.ctx.progress({
@@ -265,7 +345,6 @@ class RestoreJob {
       unit: 'bytes',
       message: `${this.summary.chunks} chunks restored`
     })
-    return true
   }
 
   /** Writes a snapshot from its archive files, the manifest last; never over an existing one. */
@@ -276,10 +355,26 @@ class RestoreJob {
   ): Promise<void> {
     const targetName = this.map.target(sourceStore)
     if (targetName === undefined) return
+    await this.checking.drain() // its chunks first
+    for (const path of this.targetPaths(sourceStore, snapshot))
+      await this.writeSnapshotTo(targetName, path, files)
+  }
+
+  /** Where a snapshot goes: its own path, or one per matching namespace mapping (none: skipped). */
+  private targetPaths(sourceStore: string, snapshot: string): SnapshotPath[] {
     const path = parseSnapshotName(snapshot)
-    const label = `${targetName}:${snapshot}`
+    if (!this.nsMap) return [path]
+    return this.nsMap.targets(sourceStore, path.ns).map((ns) => ({ ...path, ns }))
+  }
+
+  private async writeSnapshotTo(
+    targetName: string,
+    path: SnapshotPath,
+    files: SnapshotArchiveEntry[]
+  ): Promise<void> {
+    const label = `${targetName}:${snapshotName(path)}`
     const manifestFile = files.find((f) => f.name === MANIFEST_BLOB_NAME)
-    if (!manifestFile) throw new Error(`snapshot archive ${snapshot} has no manifest`)
+    if (!manifestFile) throw new Error(`snapshot archive ${snapshotName(path)} has no manifest`)
     let writer
     try {
       writer = await this.targets.get(targetName)!.writer.beginSnapshot(path, this.owner())
@@ -314,6 +409,29 @@ class RestoreJob {
       throw new Error(
         `no catalog for media set ${this.options.mediaSet}: run 'catalog' first or restore the whole set`
       )
+    }
+    if (this.nsMap) {
+      // With namespace mappings and no snapshots: every snapshot that has a mapping (PBS).
+      if (requested.length === 0) {
+        requested = inSet
+          .filter((s) => this.targetPaths(s.store, s.snapshot).length > 0)
+          .filter((s) => this.map.target(s.store) !== undefined)
+          .map((s) => `${s.store}:${s.snapshot}`)
+        if (requested.length === 0) this.ctx.log('no snapshot of the set is in a mapped namespace')
+      }
+      requested = requested.filter((text) => {
+        const colon = text.indexOf(':')
+        const [store, snapshot] =
+          colon > 0 && !text.startsWith('ns/')
+            ? [text.slice(0, colon), text.slice(colon + 1)]
+            : [inSet.find((s) => s.snapshot === text)?.store, text]
+        const ok = store !== undefined && this.targetPaths(store, snapshot).length > 0
+        if (!ok) {
+          this.ctx.warn(`could not find a target namespace for ${text}: skipped`)
+          this.summary.skipped.push(text)
+        }
+        return ok
+      })
     }
     const wanted = requested.map((text) => {
       const colon = text.indexOf(':')
@@ -396,8 +514,8 @@ class RestoreJob {
       for (const { loc, wanted: inFile } of [...files.values()].sort((a, b) =>
         bySeq(a.loc, b.loc)
       )) {
-        await this.readAt(loc, async (reader, header) => {
-          await this.readChunkArchive(reader, header, inFile)
+        await this.readAt(loc, async (reader, header, where) => {
+          await this.readChunkArchive(reader, header, where, inFile)
         })
       }
     }
@@ -409,16 +527,15 @@ class RestoreJob {
   /** Loads the tape and positions at `loc.fileNumber`, then hands the opened file to `read`. */
   private async readAt(
     loc: { mediaUuid: string; fileNumber: number },
-    read: (reader: BlockedReader, header: MediaContentHeader) => Promise<void>
+    read: (reader: BlockedReader, header: MediaContentHeader, where: string) => Promise<void>
   ): Promise<void> {
     const member = this.members.find((m) => m.uuid === loc.mediaUuid)!
     if (this.loaded !== member.uuid) await this.loadTape(member)
     await this.driver.locateFile(loc.fileNumber)
+    const where = `'${member['label-text']}' file ${loc.fileNumber}`
     const reader = await BlockedReader.open(this.driver)
-    if (!(reader instanceof BlockedReader)) {
-      throw new Error(`'${member['label-text']}' has no data at file ${loc.fileNumber}`)
-    }
-    await read(reader, await readContentHeader(reader))
+    if (!(reader instanceof BlockedReader)) throw new Error(`${where}: no data`)
+    await read(reader, await readContentHeader(reader), where)
   }
 
   private loaded: string | undefined
@@ -478,8 +595,14 @@ class RestoreJob {
     }
   }
 
+  async close(): Promise<void> {
+    await this.checking.drain().catch(() => undefined)
+    await this.checker.close()
+  }
+
   /** Chunks restored after the last snapshot commit reach the disk too. */
   async flush(): Promise<void> {
+    await this.checking.drain()
     for (const target of this.targets.values()) await target.writer.flush()
   }
 
@@ -501,6 +624,14 @@ function restoredManifest(raw: Uint8Array): Uint8Array {
   return encodeManifestBlob({ ...manifest, unprotected })
 }
 
+const planArgs = (o: RestoreOptions, drive: string) => ({
+  'media-set': o.mediaSet,
+  store: o.store,
+  drive,
+  ...(o.snapshots?.length ? { snapshots: o.snapshots } : {}),
+  ...(o.namespaces?.length ? { namespaces: o.namespaces } : {})
+})
+
 /** The `tape.restore` API method: checks the map, locks the drive, runs the restore as a task. */
 export function restore(
   core: CoreServices,
@@ -508,6 +639,7 @@ export function restore(
 ): Promise<{ upid: string }> {
   try {
     parseDatastoreMap(args.store)
+    if (args.namespaces?.length) parseNamespaceMap(args.namespaces)
   } catch (err) {
     throw invalidArgument((err as Error).message)
   }
@@ -515,6 +647,7 @@ export function restore(
     mediaSet: args['media-set'],
     store: args.store,
     snapshots: args.snapshots,
+    namespaces: args.namespaces,
     owner: args.owner
   }
   return runDriveTask(
