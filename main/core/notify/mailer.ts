@@ -4,7 +4,6 @@
  * transcript would carry the credentials).
  */
 import { hostname } from 'node:os'
-import { createTransport } from 'nodemailer'
 import type { SmtpSettings } from './schema'
 import type { MailContent } from './templates'
 
@@ -69,6 +68,8 @@ export async function sendMail(
   mail: MailContent,
   options: SendOptions = {}
 ): Promise<SendResult> {
+  // Loaded on the first mail: every command would otherwise pay for it at start.
+  const { createTransport } = await import('nodemailer')
   const transport = createTransport(transportOptions(smtp, options.timeoutMs ?? 15_000))
   try {
     const info = await transport.sendMail({
