@@ -129,7 +129,7 @@ export async function runBackup(
     }
     options.progress = summary
     let done = 0
-    const writeSnapshots = async () => {
+    try {
       for (const [g, { group, snapshots }] of groups.entries()) {
         for (const info of snapshots) {
           ctx.checkAbort()
@@ -165,9 +165,6 @@ export async function runBackup(
           )
         }
       }
-    }
-    try {
-      await writeSnapshots()
     } catch (err) {
       // Keep what is complete on tape: the next job continues after it instead of redoing it.
       await writer.commit().catch((e: Error) => ctx.warn(`could not commit: ${e.message}`))

@@ -32,6 +32,7 @@ import type { CoreServices } from '../../tapedeck'
 import type { TaskContext } from '../task-runner'
 import { parseDatastoreMap, type DatastoreMap } from './datastore-map'
 import { parseNamespaceMap, type NamespaceMap } from './namespace-map'
+import { snapshotsNamed } from './snapshot-arg'
 
 export type RestorePlan = ApiResult<'tape.restore-plan'>
 export type RestorePlanTape = RestorePlan['tapes'][number]
@@ -206,14 +207,7 @@ export async function planRestore(core: CoreServices, args: RestorePlanArgs): Pr
   else if (args.snapshots?.length) {
     chosen = []
     for (const text of args.snapshots) {
-      const colon = text.indexOf(':')
-      const [store, snapshot] =
-        colon > 0 && !text.startsWith('ns/')
-          ? [text.slice(0, colon), text.slice(colon + 1)]
-          : [undefined, text]
-      const matches = inSet.filter(
-        (s) => s.snapshot === snapshot && (store === undefined || s.store === store)
-      )
+      const matches = snapshotsNamed(inSet, text)
       if (matches.length === 1) chosen.push(matches[0])
       else
         warnings.push(

@@ -40,6 +40,7 @@ import { BufferPool } from '../../util/buffer-pool'
 import { InFlight } from '../../util/in-flight'
 import { parseDatastoreMap, type DatastoreMap } from './datastore-map'
 import { parseNamespaceMap, type NamespaceMap } from './namespace-map'
+import { snapshotsNamed, splitSnapshotArg } from './snapshot-arg'
 import { logRestorePlan } from './restore-plan'
 
 export interface RestoreOptions {
@@ -420,11 +421,8 @@ class RestoreJob {
         if (requested.length === 0) this.ctx.log('no snapshot of the set is in a mapped namespace')
       }
       requested = requested.filter((text) => {
-        const colon = text.indexOf(':')
-        const [store, snapshot] =
-          colon > 0 && !text.startsWith('ns/')
-            ? [text.slice(0, colon), text.slice(colon + 1)]
-            : [inSet.find((s) => s.snapshot === text)?.store, text]
+        const { store: given, snapshot } = splitSnapshotArg(text)
+        const store = given ?? inSet.find((s) => s.snapshot === text)?.store
         const ok = store !== undefined && this.targetPaths(store, snapshot).length > 0
         if (!ok) {
           this.ctx.warn(`could not find a target namespace for ${text}: skipped`)
@@ -434,14 +432,7 @@ class RestoreJob {
       })
     }
     const wanted = requested.map((text) => {
-      const colon = text.indexOf(':')
-      const [store, snapshot] =
-        colon > 0 && !text.startsWith('ns/')
-          ? [text.slice(0, colon), text.slice(colon + 1)]
-          : [undefined, text]
-      const matches = inSet.filter(
-        (s) => s.snapshot === snapshot && (store === undefined || s.store === store)
-      )
+      const matches = snapshotsNamed(inSet, text)
       if (matches.length === 0)
         throw new Error(`snapshot ${text} is not in media set ${this.options.mediaSet}`)
       if (matches.length > 1)
