@@ -1,6 +1,7 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import { initClient } from '@/api/client'
+import { vAutofocus } from '@/directives/autofocus'
 import vuetify from '@/plugins/vuetify'
 import { createAppRouter } from '@/router'
 import '@/styles/app.css'
@@ -9,4 +10,9 @@ import App from './App.vue'
 // before the router: serve mode passes its access token in the address fragment
 initClient()
 
-createApp(App).use(createPinia()).use(vuetify).use(createAppRouter()).mount('#app')
+createApp(App)
+  .directive('autofocus', vAutofocus)
+  .use(createPinia())
+  .use(vuetify)
+  .use(createAppRouter())
+  .mount('#app')

@@ -76,6 +76,23 @@ describe('library: drives and changers', () => {
     ])
   })
 
+  it('leaves the cursor where the user put it while the dialog opens', async () => {
+    // a user (or a slow machine) clicks into the second field before the dialog has finished opening
+    await page.evaluate(async () => {
+      document.querySelector<HTMLElement>('[data-testid="add-drive"]')!.click()
+      const selector = '[data-testid="drive-path"] input'
+      while (!document.querySelector(selector)) await new Promise((r) => setTimeout(r, 0))
+      document.querySelector<HTMLInputElement>(selector)!.focus()
+    })
+    await page.waitForTimeout(500)
+    const pathFocused = await field(page, 'drive-path').evaluate(
+      (el) => el === document.activeElement
+    )
+    expect(pathFocused).toBe(true)
+    await page.getByTestId('form-cancel').click()
+    await page.getByTestId('drive-dialog').waitFor({ state: 'hidden' })
+  })
+
   it('shows the server error for a device path that is neither /dev/… nor iscsi://', async () => {
     await page.getByTestId('add-drive').click()
     const dialog = page.getByTestId('drive-dialog')
