@@ -1,5 +1,11 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { IPC_EVENT, IPC_INVOKE, IPC_PICK_DIRECTORY, type TapedeckBridge } from './bridge'
+import {
+  IPC_EVENT,
+  IPC_INVOKE,
+  IPC_PICK_DIRECTORY,
+  IPC_PRINT_PAPER_KEY,
+  type TapedeckBridge
+} from './bridge'
 
 const bridge = {
   invoke: (method, args) => ipcRenderer.invoke(IPC_INVOKE, method, args),
@@ -10,7 +16,8 @@ const bridge = {
     ipcRenderer.on(IPC_EVENT, wrapped)
     return () => ipcRenderer.off(IPC_EVENT, wrapped)
   },
-  pickDirectory: () => ipcRenderer.invoke(IPC_PICK_DIRECTORY)
+  pickDirectory: () => ipcRenderer.invoke(IPC_PICK_DIRECTORY),
+  printPaperKey: (request) => ipcRenderer.invoke(IPC_PRINT_PAPER_KEY, request)
 } satisfies TapedeckBridge
 
 contextBridge.exposeInMainWorld('tapedeck', bridge)

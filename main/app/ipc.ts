@@ -1,7 +1,13 @@
 import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron'
 import { toErrorPayload, ApiError } from '../core/api/errors'
 import type { Tapedeck } from '../core/tapedeck'
-import { IPC_EVENT, IPC_INVOKE, IPC_PICK_DIRECTORY } from '../../preload/bridge'
+import {
+  IPC_EVENT,
+  IPC_INVOKE,
+  IPC_PICK_DIRECTORY,
+  IPC_PRINT_PAPER_KEY
+} from '../../preload/bridge'
+import { printPaperKey } from './print-paper-key'
 import { isTrustedFrame } from './security'
 
 /** Electron IPC transport: the same router as serve mode, behind a sender-frame check. */
@@ -32,6 +38,11 @@ export function registerIpc(core: Tapedeck, indexHtml: string): () => void {
     return result.canceled ? null : (result.filePaths[0] ?? null)
   })
 
+  ipcMain.handle(IPC_PRINT_PAPER_KEY, async (event, request: unknown) => {
+    checkSender(event)
+    return printPaperKey(core, BrowserWindow.fromWebContents(event.sender), request)
+  })
+
   const unsubscribe = core.events.onAny((name, payload) => {
     for (const window of BrowserWindow.getAllWindows()) {
       if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, name, payload)
@@ -45,5 +56,6 @@ export function registerIpc(core: Tapedeck, indexHtml: string): () => void {
     stopWatching()
     ipcMain.removeHandler(IPC_INVOKE)
     ipcMain.removeHandler(IPC_PICK_DIRECTORY)
+    ipcMain.removeHandler(IPC_PRINT_PAPER_KEY)
   }
 }

@@ -9,6 +9,7 @@ import { CliContext, type GlobalOptions, type Run } from './context'
 import { registerBackupJobCommands } from './commands/backup-jobs'
 import { registerChangerCommands, registerDriveCommands } from './commands/devices'
 import { registerDatastoreCommands } from './commands/datastores'
+import { registerKeyCommands } from './commands/keys'
 import { registerPoolCommands } from './commands/pools'
 import { registerServeCommand } from './commands/serve'
 import { registerMtCommands } from './commands/mt-mtx'
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerDriveCommands(program, run)
   registerChangerCommands(program, run)
   registerPoolCommands(program, run)
+  registerKeyCommands(program, run)
   registerBackupJobCommands(program, run)
   registerTapeCommands(program, run)
   registerMediaCommands(program, run)

@@ -13,12 +13,22 @@ import { CLI } from '../helpers/cli'
 
 const MIB = 1024 * 1024
 const DISK_MIB = Number(process.env.TAPEDECK_BENCH_DISK_MIB ?? 256)
+const ROUNDS = Number(process.env.TAPEDECK_BENCH_ROUNDS ?? 2)
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 const rate = (bytes: number, s: number) => `${(bytes / MIB / s).toFixed(0)} MiB/s`
 const sh = (command: string) => execFileSync('sh', ['-c', command]).toString().trim()
 /** Lets the disk finish earlier writeback, so each timed step pays only for its own writes. */
 const settle = () => sh('sync && sleep 2')
+
+/** Seconds `step` takes to get its data onto the disk, started on a settled disk. */
+function timed(step: () => unknown): number {
+  settle()
+  const start = process.hrtime.bigint()
+  step()
+  sh('sync')
+  return seconds(start)
+}
 
 function cli(home: string, args: string[]): string {
   const result = spawnSync(process.execPath, [CLI, '--home', home, ...args], { encoding: 'utf8' })
@@ -56,41 +66,60 @@ it('backs up and restores a datastore beside tar and cat', { timeout: 1_800_000 
       '--slots',
       '4',
       '--tapes',
-      '2',
+      String(ROUNDS),
       '--tape-size',
       '64GiB'
     ])
     cli(home, ['pool', 'create', 'bench'])
     cli(home, ['barcode-label', '--drive', 'lib-0', '--pool', 'bench'])
     cli(home, ['datastore', 'add', 'demo', '--path', store])
-    settle()
 
-    let start = process.hrtime.bigint()
-    sh(`tar cf - -C '${dir}' store | cat > '${join(dir, 'store.tar')}' && sync`)
-    const tarSeconds = seconds(start)
-    sh(`rm '${join(dir, 'store.tar')}'`)
-    settle()
+    // Every step runs ROUNDS times, each time beside its baseline, and the best time of each
+    // counts: this VM's disk has slow minutes, and one of them should not decide a ratio.
+    let tarSeconds = Infinity
+    let backupSeconds = Infinity
+    let catSeconds = Infinity
+    let restoreSeconds = Infinity
+    let tapeBytes = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      const tar = join(dir, 'store.tar')
+      tarSeconds = Math.min(
+        tarSeconds,
+        timed(() => sh(`tar cf - -C '${dir}' store | cat > '${tar}'`))
+      )
+      sh(`rm '${tar}'`)
 
-    start = process.hrtime.bigint()
-    const backupLog = cli(home, ['backup', 'demo', 'bench', '--drive', 'lib-0'])
-    sh('sync')
-    const backupSeconds = seconds(start)
-    const set = /media set uuid: (\S+)/.exec(backupLog)![1]
-    const tapeFiles = `'${join(dir, 'lib')}'/tapefile-*`
-    const tapeBytes = Number(sh(`cat ${tapeFiles} | wc -c`))
+      // each round writes a media set of its own, onto a tape of its own
+      let log = ''
+      const backupArgs = ['backup', 'demo', 'bench', '--drive', 'lib-0']
+      if (round > 0) backupArgs.push('--force-media-set')
+      backupSeconds = Math.min(
+        backupSeconds,
+        timed(() => (log = cli(home, backupArgs)))
+      )
+      const set = /media set uuid: (\S+)/.exec(log)![1]
+      const tape = / tapes (\S+)/.exec(log)![1]
+      const tapeFiles = `'${join(dir, 'lib')}'/tapefile-*-${tape}.json`
+      tapeBytes = Number(sh(`cat ${tapeFiles} | wc -c`))
 
-    settle()
-    start = process.hrtime.bigint()
-    sh(`cat ${tapeFiles} > '${join(dir, 'tape.copy')}' && sync`)
-    const catSeconds = seconds(start)
-    sh(`rm '${join(dir, 'tape.copy')}'`)
+      const copy = join(dir, 'tape.copy')
+      catSeconds = Math.min(
+        catSeconds,
+        timed(() => sh(`cat ${tapeFiles} > '${copy}'`))
+      )
+      sh(`rm '${copy}'`)
 
-    cli(home, ['datastore', 'create', 'back', '--path', join(dir, 'back')])
-    settle()
-    start = process.hrtime.bigint()
-    cli(home, ['restore', set, 'back', '--drive', 'lib-0'])
-    sh('sync')
-    const restoreSeconds = seconds(start)
+      const target = `back${round}`
+      cli(home, ['datastore', 'create', target, '--path', join(dir, target)])
+      restoreSeconds = Math.min(
+        restoreSeconds,
+        timed(() => cli(home, ['restore', set, target, '--drive', 'lib-0']))
+      )
+      const snapshots = JSON.parse(
+        cli(home, ['--output-format', 'json', 'datastore', 'snapshots', target])
+      ) as unknown[]
+      expect(snapshots).toHaveLength(24)
+    }
 
     const rows = [
       ['tar cf - store | cat > file (baseline)', rate(storeBytes, tarSeconds)],
@@ -103,10 +132,6 @@ it('backs up and restores a datastore beside tar and cat', { timeout: 1_800_000 
         rows.map(([k, v]) => `  ${k.padEnd(48)} ${v}`).join('\n') +
         `\n  backup / tar: ${(tarSeconds / backupSeconds).toFixed(2)}×   restore / cat: ${(catSeconds / restoreSeconds).toFixed(2)}×`
     )
-    const snapshots = JSON.parse(
-      cli(home, ['--output-format', 'json', 'datastore', 'snapshots', 'back'])
-    ) as unknown[]
-    expect(snapshots).toHaveLength(24)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

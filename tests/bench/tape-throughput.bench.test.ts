@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: does the software keep up with a tape drive? Streams the same data through
  * Tapedeck's block writer into a virtual-library tape and back, and compares with plain `cat` of
- * the same file on the same disk. Prints MB/s and memory; asserts only that it ran.
+ * the same file on the same disk, with and without the drive's hardware encryption. Prints MB/s
+ * and memory; asserts only that it ran.
  */
 import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open, rm, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -46,7 +48,7 @@ it(
       const data = join(dir, 'data.bin')
       await makeData(data)
 
-      let start = process.hrtime.bigint()
+      const start = process.hrtime.bigint()
       execFileSync('sh', ['-c', `cat "${data}" > "${join(dir, 'copy.bin')}" && sync`])
       const catSeconds = seconds(start)
       await rm(join(dir, 'copy.bin'))
@@ -65,34 +67,46 @@ it(
       const rssBefore = process.memoryUsage().rss
       let peak = rssBefore
 
-      start = process.hrtime.bigint()
-      const writer = new BlockedWriter(drive)
-      for await (const chunk of createReadStream(data, { highWaterMark: 4 * MIB })) {
-        await writer.write(chunk as Buffer)
-        peak = Math.max(peak, process.memoryUsage().rss)
-      }
-      await writer.finish(false)
-      await drive.writeFilemarks(0)
-      const writeSeconds = seconds(start)
+      /** One pass: the data file into tape file 0 and back, with the drive key `key` (or none). */
+      const pass = async (key: Buffer | undefined) => {
+        await drive.setEncryption(key)
+        await drive.rewind()
+        let t0 = process.hrtime.bigint()
+        const writer = new BlockedWriter(drive)
+        for await (const chunk of createReadStream(data, { highWaterMark: 4 * MIB })) {
+          await writer.write(chunk as Buffer)
+          peak = Math.max(peak, process.memoryUsage().rss)
+        }
+        await writer.finish(false)
+        await drive.writeFilemarks(0)
+        const writeSeconds = seconds(t0)
 
-      start = process.hrtime.bigint()
-      await drive.rewind()
-      const reader = await BlockedReader.open(drive)
-      if (!(reader instanceof BlockedReader)) throw new Error('nothing on tape')
-      const readBytes = await reader.skipToEnd()
-      const readSeconds = seconds(start)
+        t0 = process.hrtime.bigint()
+        await drive.rewind()
+        const reader = await BlockedReader.open(drive)
+        if (!(reader instanceof BlockedReader)) throw new Error('nothing on tape')
+        const readBytes = await reader.skipToEnd()
+        return { writeSeconds, readSeconds: seconds(t0), readBytes }
+      }
+      const plain = await pass(undefined)
+      // Hardware encryption of the virtual drive: AES-256-GCM per block (block-crypto.ts).
+      const encrypted = await pass(randomBytes(32))
       await library.close()
+      const readBytes = plain.readBytes
 
       const rows = [
         ['cat data > copy (baseline)', rate(SIZE, catSeconds)],
-        ['write to virtual tape', rate(SIZE, writeSeconds)],
-        ['read back from virtual tape', rate(readBytes, readSeconds)],
+        ['write to virtual tape', rate(SIZE, plain.writeSeconds)],
+        ['read back from virtual tape', rate(plain.readBytes, plain.readSeconds)],
+        ['write, drive encryption on', rate(SIZE, encrypted.writeSeconds)],
+        ['read back, drive encryption on', rate(encrypted.readBytes, encrypted.readSeconds)],
         ['memory growth while writing', `${((peak - rssBefore) / MIB).toFixed(0)} MiB`]
       ]
       console.log(
         `\n${SIZE / MIB} MiB of incompressible data\n` +
           rows.map(([k, v]) => `  ${k.padEnd(32)} ${v}`).join('\n')
       )
+      expect(encrypted.readBytes).toBe(SIZE)
       expect(readBytes).toBe(SIZE)
     } finally {
       await rm(dir, { recursive: true, force: true })

@@ -56,10 +56,7 @@ describe('app shell', () => {
     await setTheme(page, 'light')
   })
 
-  const placeholders: [string, string, RegExp][] = [
-    ['keys', 'Keys', /paper key/i],
-    ['labels', 'Labels', /label sheets/i]
-  ]
+  const placeholders: [string, string, RegExp][] = [['labels', 'Labels', /label sheets/i]]
   for (const [view, title, planned] of placeholders) {
     it(`${title} says what will live there`, async () => {
       await openView(page, view)

@@ -19,19 +19,25 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const jiti = join(root, 'node_modules', '.bin', 'jiti')
 const entry = join(root, 'main', 'core', 'devices', 'virtual', 'index.ts')
 
-/** Writes blocks on drive 0, reports, waits for a line on stdin, writes more (or dies). */
+/**
+ * Writes a write-behind span's worth of blocks on drive 0, reports, waits for a line on stdin,
+ * then writes more (or a few more and dies).
+ */
 const CHILD = `
 import { openVirtualLibrary } from ${JSON.stringify(entry)}
 const [dir, mode] = process.argv.slice(2)
 const lib = await openVirtualLibrary(dir, { name: 'child' })
 const drive = await lib.drive(0)
-for (let i = 0; i < 4; i++) await drive.writeBlock(Buffer.alloc(${BS}, i))
+for (let i = 0; i < 8; i++) await drive.writeBlock(Buffer.alloc(${BS}, i))
 process.stdout.write('writing\\n')
 await new Promise((resolve) => process.stdin.once('data', resolve))
 process.stdin.destroy()
-if (mode === 'crash') process.exit(3)
+if (mode === 'crash') {
+  for (let i = 8; i < 12; i++) await drive.writeBlock(Buffer.alloc(${BS}, i))
+  process.exit(3)
+}
 try {
-  for (let i = 4; i < 10; i++) await drive.writeBlock(Buffer.alloc(${BS}, i))
+  for (let i = 8; i < 14; i++) await drive.writeBlock(Buffer.alloc(${BS}, i))
   process.stdout.write('no fault\\n')
 } catch (err) {
   process.stdout.write('error ' + err.code + '\\n')
@@ -93,17 +99,18 @@ describe('virtual library shared by processes', () => {
       const err = await changer.unload(0, 3).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ChangerError)
       expect((err as ChangerError).code).toBe('medium-removal-prevented')
-      await setFault(dir, { kind: 'power-cut', tape: 'TAPE01L9', file: 0, block: 6 })
+      await setFault(dir, { kind: 'power-cut', tape: 'TAPE01L9', file: 0, block: 10 })
       a.child.stdin?.end('go\n')
       expect(await a.exited).toBe(0)
       expect(a.output()).toContain('error power-failure')
-      expect((await stat(join(dir, 'tapefile-0-TAPE01L9.json'))).size).toBe(6 * BS)
+      expect((await stat(join(dir, 'tapefile-0-TAPE01L9.json'))).size).toBe(10 * BS)
       const st = (await lib.status()).drives[0]
       expect(st.writing).toBe(false)
       expect(st.position).toBeUndefined()
 
-      // 2. The writer dies mid-file: its mark no longer blocks the robot, the blocks it wrote
-      //    stay, without filemark, like after a power cut.
+      // 2. The writer dies mid-file: its mark no longer blocks the robot; the blocks whose write
+      //    it had started stay, without filemark, and those still gathering in its write-behind
+      //    span are lost, as after a power cut.
       const drive = await lib.drive(0)
       await drive.rewind()
       await drive.close()
@@ -115,7 +122,7 @@ describe('virtual library shared by processes', () => {
       await changer.unload(0, 3)
       await changer.load(3, 1)
       const d1 = await lib.drive(1)
-      for (let i = 0; i < 4; i++) expect(((await d1.readBlock()) as Uint8Array)[0]).toBe(i)
+      for (let i = 0; i < 8; i++) expect(((await d1.readBlock()) as Uint8Array)[0]).toBe(i)
       expect(await d1.readBlock()).toBe('end-of-data')
     },
     30_000

@@ -5,76 +5,22 @@
  * /proc/<pid>/cmdline): `--password-file FILE` (`-` = standard input), or `--password`, which
  * prompts on a terminal and reads standard input otherwise.
  */
-import { readFile } from 'node:fs/promises'
 import { Option, type Command } from 'commander'
 import type { ApiArgs, ApiResult } from '../../core/api/contract'
 import { NOTIFY_DELETABLE } from '../../core/notify/schema'
 import type { Run } from '../context'
+import { readPassword } from '../password'
 import { boolean, collect, defined, integer } from '../options'
 
-/** The first line of a password source, without its line ending. */
-function firstLine(text: string, source: string): string {
-  const line = text.split(/\r?\n/, 1)[0] ?? ''
-  if (line === '') throw new Error(`no password in ${source}`)
-  return line
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer))
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-/** Reads one line from the terminal without echoing it. */
-function promptHidden(prompt: string): Promise<string> {
-  const stdin = process.stdin
-  return new Promise((resolve, reject) => {
-    let value = ''
-    const finish = (err?: Error) => {
-      stdin.off('data', onData)
-      stdin.setRawMode(false)
-      stdin.pause()
-      process.stderr.write('\n')
-      if (err) reject(err)
-      else resolve(value)
-    }
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish()
-        if (ch === '\u0003') return finish(new Error('cancelled'))
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1)
-        else value += ch
-      }
-    }
-    process.stderr.write(prompt)
-    stdin.setRawMode(true)
-    stdin.setEncoding('utf8')
-    stdin.on('data', onData)
-    stdin.resume()
-  })
-}
-
-/** The password the user asked to set, or undefined when they asked for none. */
-export async function readPassword(options: {
+/** The SMTP password the user asked to set, or undefined when they asked for none. */
+async function readSmtpPassword(options: {
   passwordFile?: string
   password?: boolean
 }): Promise<string | undefined> {
   if (options.passwordFile !== undefined && options.password)
     throw new Error('give either --password or --password-file, not both')
-  if (options.passwordFile === '-') return firstLine(await readStdin(), 'standard input')
-  if (options.passwordFile !== undefined) {
-    const text = await readFile(options.passwordFile, 'utf8').catch((err: Error) => {
-      throw new Error(`cannot read the password file: ${err.message}`)
-    })
-    return firstLine(text, options.passwordFile)
-  }
-  if (!options.password) return undefined
-  if (!process.stdin.isTTY) return firstLine(await readStdin(), 'standard input')
-  const first = await promptHidden('SMTP password: ')
-  if (first === '') throw new Error('no password given')
-  if ((await promptHidden('Repeat password: ')) !== first)
-    throw new Error('the passwords do not match')
-  return first
+  if (options.passwordFile === undefined && !options.password) return undefined
+  return readPassword({ file: options.passwordFile, prompt: 'SMTP password: ', repeat: true })
 }
 
 type Config = ApiResult<'notify.config'>
@@ -161,7 +107,7 @@ export function registerNotifyCommands(program: Command, run: Run): void {
               : // not echoed: it may be a password given in the wrong place
                 `unexpected argument: 'notify set' takes options only`
           )
-        const password = await readPassword(o)
+        const password = await readSmtpPassword(o)
         const notifyOn = defined({
           'backup-ok': o.backupOk as boolean | undefined,
           'backup-error': o.backupError as boolean | undefined,

@@ -152,6 +152,39 @@ export const MT_OPERATIONS = [
 ] as const
 
 // ---------------------------------------------------------------------------------------------
+// Tape encryption keys (tape-encryption-keys.json / tape-encryption-key-config.json)
+
+/** A full fingerprint (aa:bb:…, 32 bytes) or a unique prefix of one, e.g. the 8-byte short form. */
+export const KeyFingerprintArg = z
+  .string()
+  .regex(
+    /^[0-9a-fA-F]{2}(:?[0-9a-fA-F]{2}){0,31}$/,
+    'fingerprint must be hex bytes separated by colons (the full 32 bytes or a unique prefix)'
+  )
+
+/**
+ * A key password travels in the request only; it is never returned, logged or stored. PBS's
+ * minimum is 5 bytes (checked by the core, which counts UTF-8 bytes).
+ */
+const KeyPassword = z.string().min(1, 'password must not be empty').max(1024)
+const KeyHint = singleLine('hint', 32).min(1, 'hint must not be empty')
+const KeyKdf = z.enum(['scrypt', 'pbkdf2'])
+
+/** What the API shows about a key: never the key itself. */
+export const TapeKeyInfo = z.strictObject({
+  fingerprint: z.string(),
+  hint: z.string(),
+  kdf: z.enum(['scrypt', 'pbkdf2', 'none']),
+  /** RFC 3339 with offset, as in the key config; empty when only the plain key is stored */
+  created: z.string(),
+  modified: z.string(),
+  /** the plain key needed to program drives is stored (false: restore it with the password) */
+  'has-plain-key': z.boolean(),
+  /** media pools whose `encrypt` names this key */
+  pools: z.array(z.string())
+})
+
+// ---------------------------------------------------------------------------------------------
 // Media pools (media-pool.cfg)
 
 export const PoolConfig = z.strictObject({
@@ -785,6 +818,54 @@ export const API = {
     )
   ),
 
+  'key.list': method(Empty, z.array(TapeKeyInfo)),
+  'key.show': method(z.strictObject({ fingerprint: KeyFingerprintArg }), TapeKeyInfo),
+  'key.create': method(
+    z.strictObject({ password: KeyPassword, hint: KeyHint, kdf: KeyKdf.optional() }),
+    TapeKeyInfo
+  ),
+  'key.change-passphrase': method(
+    z.strictObject({
+      fingerprint: KeyFingerprintArg,
+      password: KeyPassword,
+      'new-password': KeyPassword,
+      hint: KeyHint,
+      kdf: KeyKdf.optional()
+    }),
+    TapeKeyInfo
+  ),
+  /** Refused (in-use) while a media pool encrypts with the key. */
+  'key.remove': method(z.strictObject({ fingerprint: KeyFingerprintArg }), Void),
+  /** The printable paper key: the password-protected key config and its QR code. */
+  'key.paperkey': method(
+    z.strictObject({
+      fingerprint: KeyFingerprintArg,
+      subject: singleLine('subject', 256).optional(),
+      format: z.enum(['text', 'html']).optional()
+    }),
+    z.strictObject({
+      fingerprint: z.string(),
+      format: z.enum(['text', 'html']),
+      content: z.string()
+    })
+  ),
+  /**
+   * Import a key with its password: from `key` (key config JSON, or paper-key text with the
+   * BEGIN/END lines) or from the media-set label of the tape in `drive`. Exactly one of the two.
+   */
+  'key.restore': method(
+    z
+      .strictObject({
+        key: z.string().max(65536).optional(),
+        drive: DriveName.optional(),
+        password: KeyPassword
+      })
+      .refine((a) => (a.key === undefined) !== (a.drive === undefined), {
+        message: 'give exactly one of key and drive'
+      }),
+    TapeKeyInfo
+  ),
+
   'pool.list': method(Empty, z.array(PoolConfig)),
   'pool.config': method(
     z.strictObject({ name: PoolName }),
@@ -1022,6 +1103,7 @@ export type ApiEventPayload<E extends ApiEvent> = z.output<(typeof EVENTS)[E]>
 export type DriveConfig = z.output<typeof DriveConfig>
 export type ChangerConfig = z.output<typeof ChangerConfig>
 export type PoolConfig = z.output<typeof PoolConfig>
+export type TapeKeyInfo = z.output<typeof TapeKeyInfo>
 export type DatastoreConfig = z.output<typeof DatastoreConfig>
 export type BackupJobConfig = z.output<typeof BackupJobConfig>
 export type BackupJobStatus = z.output<typeof BackupJobStatus>

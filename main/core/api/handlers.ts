@@ -16,10 +16,12 @@ import { backup } from '../jobs/backup/backup'
 import { mediaContent } from '../media/media-content'
 import { MediaAdmin } from '../media/media-admin'
 import { catalogMedia } from '../operations/catalog-media'
+import { KeyOperations } from '../operations/key-operations'
 import { restore } from '../jobs/restore/restore'
 import { planRestore } from '../jobs/restore/restore-plan'
 import { poolPreview, withNextMediaLabels } from '../operations/pool-preview'
 import { startDemoSetup } from '../operations/demo-setup'
+import { checkPoolKey, tapeKeys } from '../operations/tape-encryption'
 import type { CoreOperations } from '../tapedeck'
 import {
   addFault,
@@ -81,6 +83,7 @@ export function timespanPreview(span: string) {
 export function createHandlers(core: CoreOperations): Handlers {
   const { devices, pools, datastores } = core.config
   const drives = core.drives
+  const keys = new KeyOperations(core)
   return {
     'system.info': async () => ({
       version: core.version,
@@ -136,10 +139,24 @@ export function createHandlers(core: CoreOperations): Handlers {
     'media.move': (a) => new MediaAdmin(core.db).move(a['label-text'], a['vault-name']),
     'media.content': (filter) => mediaContent(core, filter),
 
+    'key.list': () => keys.list(),
+    'key.show': ({ fingerprint }) => keys.show(fingerprint),
+    'key.create': (args) => keys.create(args),
+    'key.change-passphrase': (args) => keys.changePassphrase(args),
+    'key.remove': ({ fingerprint }) => keys.remove(fingerprint),
+    'key.paperkey': (args) => keys.paperkey(args),
+    'key.restore': (args) => keys.restore(args),
+
     'pool.list': () => pools.list(),
     'pool.config': ({ name }) => pools.get(name),
-    'pool.create': (args) => pools.create(args),
-    'pool.update': (args) => pools.update(args),
+    'pool.create': async (args) => {
+      await checkPoolKey(tapeKeys(core.home), args.encrypt)
+      await pools.create(args)
+    },
+    'pool.update': async (args) => {
+      await checkPoolKey(tapeKeys(core.home), args.encrypt)
+      await pools.update(args)
+    },
     'pool.remove': ({ name, digest }) => pools.remove(name, digest),
     'pool.preview': (args) => poolPreview(core, args),
 

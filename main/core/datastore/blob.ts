@@ -18,7 +18,7 @@ import {
 } from '../format/data-blob'
 import { FormatError } from '../format/format-error'
 import { IV_LENGTH, type CryptConfig } from '../crypto/crypt-config'
-import { zstdCompress, zstdDecompress } from './zstd'
+import { withZstdDecoded, zstdCompress, zstdDecompress } from './zstd'
 
 export interface EncodeOptions {
   compress?: boolean
@@ -69,33 +69,63 @@ export function isEncryptedKind(kind: BlobKind): boolean {
 
 /** Checks the CRC, decrypts and decompresses, then checks length and digest when given. */
 export function decodeBlob(raw: Uint8Array, options: DecodeOptions = {}): Uint8Array {
-  const kind = verifyDataBlob(raw)
-  let data: Uint8Array
-  if (isEncryptedKind(kind)) {
+  return openBlob(raw, options, (data) => data, copyingDecompress)
+}
+
+/**
+ * The checks of `decodeBlob` without keeping the data: the decoded bytes are hashed where the
+ * decoder left them and never copied (verify and restore check every chunk this way). A caller
+ * that has already run `verifyDataBlob` passes its result, so the CRC is computed once.
+ */
+export function checkBlob(
+  raw: Uint8Array,
+  options: DecodeOptions = {},
+  verifiedKind?: BlobKind
+): void {
+  openBlob(raw, options, () => undefined, withZstdDecoded, verifiedKind)
+}
+
+type Decompress = <T>(frame: Uint8Array, use: (data: Uint8Array) => T, expectedSize?: number) => T
+
+const copyingDecompress: Decompress = (frame, use, expectedSize) =>
+  use(zstdDecompress(frame, expectedSize))
+
+function openBlob<T>(
+  raw: Uint8Array,
+  options: DecodeOptions,
+  use: (data: Uint8Array) => T,
+  decompress: Decompress,
+  verifiedKind = verifyDataBlob(raw)
+): T {
+  const kind = verifiedKind
+  const encrypted = isEncryptedKind(kind)
+  let payload: Uint8Array
+  if (encrypted) {
     if (!options.crypt) throw new FormatError('unable to decrypt blob - missing CryptConfig')
     const iv = raw.subarray(12, 12 + IV_LENGTH)
     const tag = raw.subarray(12 + IV_LENGTH, ENCRYPTED_DATA_BLOB_HEADER_SIZE)
-    let plain: Uint8Array
     try {
-      plain = options.crypt.decrypt(raw.subarray(ENCRYPTED_DATA_BLOB_HEADER_SIZE), iv, tag)
+      payload = options.crypt.decrypt(raw.subarray(ENCRYPTED_DATA_BLOB_HEADER_SIZE), iv, tag)
     } catch {
       throw new FormatError('unable to decrypt blob - wrong key or damaged data')
     }
-    data = kind === 'encrypted-compressed' ? zstdDecompress(plain, options.expectedSize) : plain
   } else {
-    const payload = raw.subarray(DATA_BLOB_HEADER_SIZE)
-    data = kind === 'compressed' ? zstdDecompress(payload, options.expectedSize) : payload
+    payload = raw.subarray(DATA_BLOB_HEADER_SIZE)
   }
-  if (options.expectedSize !== undefined && data.length !== options.expectedSize) {
-    throw new FormatError(
-      `detected chunk with wrong length (${data.length} != ${options.expectedSize})`
-    )
+  const checked = (data: Uint8Array): T => {
+    if (options.expectedSize !== undefined && data.length !== options.expectedSize) {
+      throw new FormatError(
+        `detected chunk with wrong length (${data.length} != ${options.expectedSize})`
+      )
+    }
+    if (options.digest) {
+      const actual = encrypted
+        ? options.crypt!.computeDigest(data)
+        : createHash('sha256').update(data).digest()
+      if (!actual.equals(options.digest)) throw new FormatError('detected chunk with wrong digest.')
+    }
+    return use(data)
   }
-  if (options.digest) {
-    const actual = isEncryptedKind(kind)
-      ? options.crypt!.computeDigest(data)
-      : createHash('sha256').update(data).digest()
-    if (!actual.equals(options.digest)) throw new FormatError('detected chunk with wrong digest.')
-  }
-  return data
+  const compressed = kind === 'compressed' || kind === 'encrypted-compressed'
+  return compressed ? decompress(payload, checked, options.expectedSize) : checked(payload)
 }

@@ -26,8 +26,9 @@ export interface ChunkChecker {
   check(request: ChunkCheckRequest): Promise<ChunkCheckResult>
   /**
    * Checks a blob's CRC and, unless encrypted, decodes and hashes it against its digest. The
-   * blob's whole ArrayBuffer moves to a worker and back, not copied: the caller must own all of
-   * it, and use the blob in the result afterwards.
+   * blob's whole buffer goes to a worker, not copied: a SharedArrayBuffer is shared, an
+   * ArrayBuffer moves there and back. The caller must own all of it, and use the blob in the
+   * result afterwards.
    */
   checkBlob(blob: Uint8Array, digest: Uint8Array): Promise<BlobCheckResult>
   readonly parallelism: number
@@ -60,7 +61,7 @@ interface Reply {
   id: number
   result?: ChunkCheckResult
   problem?: string
-  buffer?: ArrayBuffer
+  buffer?: ArrayBufferLike
   offset?: number
   length?: number
 }
@@ -101,7 +102,8 @@ class WorkerChunkChecker implements ChunkChecker {
 
   async checkBlob(blob: Uint8Array, digest: Uint8Array): Promise<BlobCheckResult> {
     if (this.broken) return { blob, problem: await checkChunkBlob(blob, digest) }
-    const buffer = blob.buffer as ArrayBuffer
+    const buffer = blob.buffer
+    const shared = buffer instanceof SharedArrayBuffer
     const reply = await this.send(
       {
         buffer,
@@ -109,11 +111,11 @@ class WorkerChunkChecker implements ChunkChecker {
         length: blob.byteLength,
         digest: new Uint8Array(digest)
       },
-      [buffer]
+      shared ? [] : [buffer as ArrayBuffer]
     )
     if (reply instanceof Error) return { blob, problem: `checker failed: ${reply.message}` }
     return {
-      blob: new Uint8Array(reply.buffer!, reply.offset, reply.length),
+      blob: shared ? blob : new Uint8Array(reply.buffer!, reply.offset, reply.length),
       problem: reply.problem
     }
   }

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { verifyDataBlob } from '../format/data-blob'
-import { decodeBlob, isEncryptedKind } from './blob'
+import { checkBlob, isEncryptedKind } from './blob'
 import { zstdReady } from './zstd'
 
 export interface ChunkCheckRequest {
@@ -45,7 +45,7 @@ export async function checkChunkFile(req: ChunkCheckRequest): Promise<ChunkCheck
       }
     }
     // Encrypted chunks are keyed with the client's key: only the CRC can be checked without it.
-    if (!req.encrypted) decodeBlob(raw, { digest: req.digest, expectedSize: req.expectedSize })
+    if (!req.encrypted) checkBlob(raw, { digest: req.digest, expectedSize: req.expectedSize }, kind)
     return { bytes: raw.length }
   } catch (err) {
     return { bytes: raw.length, problem: (err as Error).message }
@@ -53,8 +53,8 @@ export async function checkChunkFile(req: ChunkCheckRequest): Promise<ChunkCheck
 }
 
 /**
- * Checks a chunk read from somewhere else (a tape): an unencrypted blob must decode and hash to
- * its digest. The CRC was checked by whoever read it; encrypted blobs need the client's key.
+ * Checks a chunk read from somewhere else (a tape): its CRC, and an unencrypted blob must decode
+ * and hash to its digest (encrypted blobs need the client's key for that).
  */
 export async function checkChunkBlob(
   blob: Uint8Array,
@@ -62,7 +62,8 @@ export async function checkChunkBlob(
 ): Promise<string | undefined> {
   await zstdReady()
   try {
-    if (!isEncryptedKind(verifyDataBlob(blob))) decodeBlob(blob, { digest })
+    const kind = verifyDataBlob(blob)
+    if (!isEncryptedKind(kind)) checkBlob(blob, { digest }, kind)
     return undefined
   } catch (err) {
     return (err as Error).message

@@ -56,6 +56,14 @@ export interface TapeDriver extends BlockSink, BlockSource {
   writeFilemarks(count: number): Promise<void>
   /** Erase everything from the beginning of tape. `fast` writes only an end-of-data mark. */
   format(fast: boolean): Promise<void>
+  /**
+   * Hardware encryption, as PBS `set_encryption(Option<key>)`: a 32-byte AES-256-GCM key turns
+   * encryption on for the blocks written from now on and decryption to mixed mode (plain and
+   * encrypted blocks both read); `undefined` clears the key (both off). Reading an encrypted block
+   * without the right key fails with a decryption error (`isDecryptionError`). The key is
+   * cleared when the handle is closed and never logged.
+   */
+  setEncryption(key: Uint8Array | undefined): Promise<void>
   /** Release the device; the cartridge stays where it is. */
   close(): Promise<void>
 }
@@ -76,4 +84,12 @@ export class DriveError extends Error {
  */
 export function isMediumReadError(err: unknown): boolean {
   return err instanceof DriveError && (err as { code?: unknown }).code === 'read-error'
+}
+
+/**
+ * A block the drive could not decrypt (DATA PROTECT 07/74/xx: no key, wrong key, integrity):
+ * reading on cannot help, unlike after a medium error, so callers stop rather than skip.
+ */
+export function isDecryptionError(err: unknown): boolean {
+  return err instanceof DriveError && (err as { code?: unknown }).code === 'cannot-decrypt'
 }

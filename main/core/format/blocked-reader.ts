@@ -66,6 +66,14 @@ export class BlockedReader implements ByteSource {
   }
 
   /**
+   * The memory address modulo 8 of the next payload byte (0 when it is in a block not read yet,
+   * which starts aligned), for callers that choose where to copy it (see BufferPool.take).
+   */
+  get nextByteAlignment(): number {
+    return this.pos < this.cur.length ? (this.cur.byteOffset + this.pos) & 7 : 0
+  }
+
+  /**
    * Copies up to `length` bytes into `dest` at `offset`. Returns 0 only at the end of the stream;
    * a stream that ends at a filemark without END_OF_STREAM block is an error here.
    */

@@ -27,8 +27,11 @@ export interface ChunkArchiveReaderOptions {
    * ends the archive.
    */
   checkCrc?: boolean
-  /** Where blobs are read into (a buffer pool); default a new buffer for each. */
-  allocate?: (size: number) => Uint8Array
+  /**
+   * Where blobs are read into (a buffer pool); default a new buffer for each. `alignment` is the
+   * address modulo 8 of the bytes about to be copied in (see BufferPool.take).
+   */
+  allocate?: (size: number, alignment: number) => Uint8Array
 }
 
 /** Blobs up to this size are read in one piece into an allocated buffer. */
@@ -44,7 +47,7 @@ export class ChunkArchiveReader {
     readonly header: MediaContentHeader,
     readonly store: string,
     private readonly checkCrc: boolean,
-    private readonly allocate: (size: number) => Uint8Array
+    private readonly allocate: (size: number, alignment: number) => Uint8Array
   ) {}
 
   /** Reads the content header itself and checks that this file is a chunk archive. */
@@ -154,7 +157,7 @@ export class ChunkArchiveReader {
 
   private async readBlob(size: number): Promise<Uint8Array | undefined> {
     if (size <= SINGLE_READ_MAX) {
-      const blob = this.allocate(size)
+      const blob = this.allocate(size, this.reader.nextByteAlignment)
       return (await this.reader.readFully(blob)) === size ? blob : undefined
     }
     // Larger (legal up to 128 MiB, rare): in pieces, so a damaged size field on a short stream

@@ -12,7 +12,7 @@
  *   full media-set restore does.
  */
 import { ApiError, invalidArgument } from '../api/errors'
-import type { TapeDriver } from '../devices/tape-driver'
+import { isDecryptionError, type TapeDriver } from '../devices/tape-driver'
 import { BlockedReader } from '../format/blocked-reader'
 import { CatalogArchiveReader } from '../format/catalog-archive'
 import { ChunkArchiveReader } from '../format/chunk-archive-reader'
@@ -29,6 +29,7 @@ import type { DriveHandle } from './devices'
 import { loadByLabel } from './changer-logic'
 import { runDriveTask } from './drive-task'
 import { readLabels } from './tape-labels'
+import { programDriveForSet, tapeKeys } from './tape-encryption'
 
 type Log = Pick<TaskContext, 'log' | 'warn' | 'checkAbort'>
 
@@ -105,6 +106,8 @@ export async function catalogLoadedTape(
       `media '${label}' already has a catalog (use --force to rebuild it)`
     )
   }
+  // Data files of an encrypted set need its key (the labels above are plain).
+  await programDriveForSet(driver, tapeKeys(core.home), set, `media '${label}'`)
   if (options.scan !== true) {
     if (await fastCatalogRestore(core, driver, id, ctx)) return 'fast'
     ctx.log('no catalog archive of this tape found')
@@ -116,7 +119,8 @@ export async function catalogLoadedTape(
 
 /**
  * PBS `fast_catalog_restore`: restore catalogs from the catalog archives on the tape. True when
- * this tape's own catalog was found and restored.
+ * this tape's own catalog was found and restored. The drive must be programmed for the tape's
+ * media set (`programDriveForSet`) when the set is encrypted.
  */
 export async function fastCatalogRestore(
   core: CoreServices,
@@ -271,6 +275,8 @@ async function scanCatalog(
         )
       }
     } catch (err) {
+      // Without the set's key no file reads: a catalog of the readable rest would be wrong.
+      if (isDecryptionError(err)) throw err
       ctx.warn(`file ${file}: ${(err as Error).message} - skipped`)
       await driver.locateFile(file + 1)
     }
@@ -302,6 +308,7 @@ export async function restoreMissingCatalog(
   const label = id.label.labelText
   if (!(await catalogMissing(core, { uuid: id.label.uuid, 'media-set-uuid': set.uuid }))) return
   try {
+    await programDriveForSet(driver, tapeKeys(core.home), set, `media '${label}'`)
     if (await fastCatalogRestore(core, driver, id, ctx))
       ctx.log(`restored the catalog of '${label}'`)
     // Not an error (as in PBS): a later tape of the set may carry this tape's catalog.

@@ -22,6 +22,7 @@ import { runDriveTask, withDrive } from './drive-task'
 import { readLabels, writeNewLabel } from './tape-labels'
 import { scanTape } from './tape-scan'
 import { catalogMissing, restoreMissingCatalog } from './catalog-media'
+import { tapeKeys } from './tape-encryption'
 import { CRITICAL_TAPE_ALERT_FLAGS } from '../devices/tape-alert'
 
 type Log = (line: string) => void
@@ -314,7 +315,7 @@ export class DriveOperations {
     return this.driveTask(
       'scan-media',
       drive,
-      async (ctx, handle) => void (await scanTape(handle.driver, ctx))
+      async (ctx, handle) => void (await scanTape(handle.driver, ctx, tapeKeys(this.core.home)))
     )
   }
 

@@ -52,6 +52,8 @@ export async function writeNewLabel(
   log(
     `writing media label ${labelText} (uuid ${label.uuid}${pool ? `, pool ${pool}` : ', no pool'})`
   )
+  // Labels are always written in clear (PBS label_tape disables encryption first).
+  await driver.setEncryption(undefined)
   await driver.format(true)
   await writeMediaLabelFile(driver, label)
   await driver.writeFilemarks(0)

@@ -27,6 +27,14 @@ export class InFlight {
     this.throwFailure()
   }
 
+  /**
+   * Resolves when the work pending now has finished, failed or not; a failure stays for the next
+   * `add` or `drain`. Lets later work wait for earlier work without stopping the caller.
+   */
+  settled(): Promise<void> {
+    return Promise.all(this.pending).then(() => undefined)
+  }
+
   /** Waits for everything pending; throws the first failure. */
   async drain(): Promise<void> {
     const all = this.pending

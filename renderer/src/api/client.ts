@@ -93,3 +93,19 @@ export async function pickDirectory(): Promise<string | null> {
   const bridge = getBridge()
   return bridge ? bridge.pickDirectory() : null
 }
+
+/** True in Electron, where paper keys print through the system dialog and save as PDF. */
+export function canPrintNatively(): boolean {
+  return getBridge() !== undefined
+}
+
+/** Electron only: print a key's paper key or save it as PDF (resolves to the PDF's path). */
+export async function printPaperKey(request: {
+  fingerprint: string
+  subject?: string
+  to: 'print' | 'pdf'
+}): Promise<string | null> {
+  const bridge = getBridge()
+  if (!bridge) throw new Error('printing through the system dialog needs the desktop app')
+  return bridge.printPaperKey(request)
+}

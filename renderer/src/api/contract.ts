@@ -22,6 +22,7 @@ export type {
   InventoryEntry,
   MediaLabelInfo,
   PoolConfig,
+  TapeKeyInfo,
   TaskInfo,
   TaskLogLine,
   TaskProgress,

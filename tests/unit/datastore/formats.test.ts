@@ -3,9 +3,10 @@
  * (Python's hashlib/zlib, the `cryptography` package's AES-GCM and the zstd command-line tool),
  * so they check the format, not our own round trip.
  */
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { decodeBlob, encodeBlob } from '../../../main/core/datastore/blob'
+import { checkBlob, decodeBlob, encodeBlob } from '../../../main/core/datastore/blob'
 import {
   buildDynamicIndex,
   buildFixedIndex,
@@ -22,7 +23,11 @@ import {
 import { declaredContentSize, zstdDecompress, zstdReady } from '../../../main/core/datastore/zstd'
 import { CryptConfig, formatFingerprint } from '../../../main/core/crypto/crypt-config'
 import { FormatError } from '../../../main/core/format/format-error'
-import { blobKind, sealBlobCrc } from '../../../main/core/format/data-blob'
+import {
+  COMPRESSED_BLOB_MAGIC_1_0,
+  blobKind,
+  sealBlobCrc
+} from '../../../main/core/format/data-blob'
 
 const hex = (text: string) => Buffer.from(text, 'hex')
 const KEY = Buffer.from(Array.from({ length: 32 }, (_, i) => i))
@@ -136,6 +141,29 @@ describe('DataBlob', () => {
         expect(() => decodeBlob(bytes.subarray(0, n), { crypt })).toThrow(FormatError)
       }
     }
+  })
+
+  it('decodes large frames without a declared size, and checks them without keeping the data', () => {
+    // 10 MiB through the zstd CLI's stdin: a streaming frame, larger than the first output area
+    const data = Buffer.alloc(10 * 1024 * 1024)
+    for (let i = 0; i < data.length; i += 4096)
+      data.writeUInt32LE(Math.imul(i, 2654435761) >>> 0, i)
+    const frame = execFileSync('zstd', ['-q', '-1', '-c'], { input: data })
+    expect(declaredContentSize(frame)).toBeUndefined()
+    const blob = Buffer.concat([Buffer.from(COMPRESSED_BLOB_MAGIC_1_0), Buffer.alloc(4), frame])
+    sealBlobCrc(blob)
+    const digest = createHash('sha256').update(data).digest()
+    const decoded = decodeBlob(blob, { digest, expectedSize: data.length })
+    // a later decode must not touch the data an earlier one returned
+    decodeBlob(hex(COMPRESSED_BLOB))
+    expect(Buffer.from(decoded).equals(data)).toBe(true)
+    expect(() => checkBlob(blob, { digest, expectedSize: data.length })).not.toThrow()
+    expect(() => checkBlob(blob, { digest: Buffer.alloc(32) })).toThrow(/wrong digest/)
+    expect(() => checkBlob(blob, { expectedSize: data.length - 1 })).toThrow(/wrong length/)
+    const damaged = Buffer.from(blob)
+    damaged[damaged.length - 100] ^= 0x55
+    sealBlobCrc(damaged)
+    expect(() => checkBlob(damaged, { digest })).toThrow(FormatError)
   })
 
   it('refuses zstd frames that declare more than a blob may hold', () => {

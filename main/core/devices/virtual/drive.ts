@@ -14,10 +14,12 @@
  * and before every streamed block (one synchronous `stat`).
  */
 import { constants } from 'node:fs'
-import { type FileHandle, open } from 'node:fs/promises'
+import { type FileHandle, open, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { isCleaningTape } from '../media-changer'
 import type { DriveStatus, TapeDriver, TapePosition } from '../tape-driver'
+import { DriveKey, type OpenFailure, openBlock } from './block-crypto'
+import { CryptRecordWriter, cryptRecordsPath, readCryptRecords, recordOf } from './crypt-records'
 import { type DriveErrorCode, VirtualDriveError } from './errors'
 import { TapeFaults } from './faults'
 import { driveAlertFlags, threadCartridge, unthreadCartridge } from './mechanics'
@@ -55,12 +57,16 @@ interface ReadStream {
   kind: 'read'
   fh: FileHandle
   ahead: ReadAhead
+  /** Encryption records of the file (crypt-records.ts); undefined: every block is plain. */
+  records: Buffer | undefined
 }
 
 interface WriteStream {
   kind: 'write'
   /** The tape file being written; null after a buffered filemark until the next block. */
   fh: FileHandle | null
+  /** Encryption records of that file, once it has any (crypt-records.ts). */
+  crypt: CryptRecordWriter | null
   /**
    * fsyncs of the tape files ended by buffered filemarks since the last flush: started at the
    * filemark and left running, so the disk writes back while the stream goes on (a flush then
@@ -79,6 +85,30 @@ export interface VirtualDriveOptions {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 const atBot = (p: TapePosition | null) => p !== null && p.file === 0 && p.block === 0
 
+/** Makes a tape file and its encryption records durable (records first), then closes both. */
+async function syncAndClose(fh: FileHandle, crypt: CryptRecordWriter | null): Promise<void> {
+  try {
+    await crypt?.sync()
+    await fh.sync()
+  } finally {
+    await crypt?.close()
+    await fh.close()
+  }
+}
+
+async function closeStreamFiles(s: Stream): Promise<void> {
+  if (s.kind === 'write') await s.crypt?.close().catch(() => undefined)
+  await s.fh?.close().catch(() => undefined)
+}
+
+const DECRYPT_FAILURES: Record<OpenFailure, string> = {
+  'no-key': 'is encrypted and the drive has no key (data protect 07/74/01 unable to decrypt data)',
+  'wrong-key':
+    'is encrypted with another key (data protect 07/74/03 incorrect data encryption key)',
+  integrity:
+    'failed its integrity check (data protect 07/74/04 cryptographic integrity validation failed)'
+}
+
 export class VirtualDrive implements TapeDriver {
   private mount: Mount | null = null
   private mountId = -1
@@ -93,6 +123,11 @@ export class VirtualDrive implements TapeDriver {
   private pendingPasses = 0
   private closed = false
   private readonly writeBehind = new WriteBehind()
+  /**
+   * Hardware encryption key (encrypt on, decrypt mixed) or none (off). Kept by this handle only,
+   * like a drive that clears its key when PBS drops the handle; never persisted or logged.
+   */
+  private key: DriveKey | undefined
   private readonly pacer = new Pacer()
 
   private constructor(
@@ -314,20 +349,16 @@ export class VirtualDrive implements TapeDriver {
       if (s?.kind === 'write') await (s.fh ? this.flushWrites(s, true) : this.endStream())
       return
     }
-    let fh: FileHandle
+    let file: { fh: FileHandle; crypt: CryptRecordWriter | null }
     if (this.stream?.kind === 'write' && this.stream.fh) {
       await this.flushWrites(this.stream, false)
-      fh = this.stream.fh
+      file = { fh: this.stream.fh, crypt: this.stream.crypt }
       this.stream = null
     } else {
       await this.endStream()
-      fh = await this.truncateAt(pos.file, pos.block, false)
+      file = await this.truncateAt(pos.file, pos.block, false)
     }
-    try {
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
+    await syncAndClose(file.fh, file.crypt)
     m.openFile = null
     for (let i = 1; i < count; i++) {
       await (await open(tapeFilePath(this.store.dir, m.tape, pos.file + i), 'w')).close()
@@ -349,14 +380,10 @@ export class VirtualDrive implements TapeDriver {
     const m = this.mount as Mount
     const pos = this.pos as TapePosition
     await this.drainWrites()
-    const fh = s.fh
+    const ended = syncAndClose(s.fh, s.crypt)
     s.fh = null
-    s.syncing.push(
-      fh
-        .sync()
-        .finally(() => fh.close())
-        .catch((err: unknown) => err)
-    )
+    s.crypt = null
+    s.syncing.push(ended.catch((err: unknown) => err))
     m.openFile = null
     this.pos = { file: pos.file + 1, block: 0 }
   }
@@ -377,6 +404,23 @@ export class VirtualDrive implements TapeDriver {
     await this.persist()
   }
 
+  /**
+   * PBS `set_encryption`: with a key, blocks written from now on are encrypted and encrypted
+   * blocks decrypt (mixed mode: plain blocks read too); without, both are off. Blocks handed to
+   * the drive before stay as they were written.
+   */
+  async setEncryption(key: Uint8Array | undefined): Promise<void> {
+    this.assertOpen()
+    if (key !== undefined && key.length !== 32) {
+      throw this.error(
+        'invalid-argument',
+        `encryption key must be 32 bytes (AES-256), got ${key.length} (illegal request 05/26/00)`
+      )
+    }
+    this.key?.wipe()
+    this.key = key && new DriveKey(key)
+  }
+
   async writeBlock(block: Uint8Array): Promise<{ leom: boolean }> {
     if (block.length !== BLOCK) {
       throw this.error(
@@ -389,6 +433,13 @@ export class VirtualDrive implements TapeDriver {
     const m = this.mount as Mount
     const pos = this.pos as TapePosition
     s.fh ??= await this.openNextFile(m, pos)
+    const driveKey = this.key
+    if (driveKey && !s.crypt) {
+      s.crypt = await CryptRecordWriter.open(
+        cryptRecordsPath(this.store.dir, m.tape, pos.file),
+        pos.block
+      )
+    }
     const faults = this.faults as TapeFaults
     if (!faults.empty) {
       const key = TapeFaults.key(pos.file, pos.block)
@@ -413,7 +464,15 @@ export class VirtualDrive implements TapeDriver {
     }
     await this.pacer.pace(this.timing, BLOCK, this.options.signal)
     try {
-      await this.writeBehind.write(s.fh, block, pos.block * BLOCK)
+      if (!s.crypt) await this.writeBehind.write(s.fh, block, pos.block * BLOCK)
+      else {
+        // Once a file has records, every block gets one (zero = plain).
+        const record = s.crypt.record()
+        if (driveKey) {
+          const sealed = driveKey.seal(block, record)
+          await this.writeBehind.writeOwned(s.fh, sealed, pos.block * BLOCK)
+        } else await this.writeBehind.write(s.fh, block, pos.block * BLOCK)
+      }
     } catch (err) {
       throw this.hostWriteError(m, err)
     }
@@ -448,7 +507,19 @@ export class VirtualDrive implements TapeDriver {
     }
     if (!s) {
       const fh = await open(tapeFilePath(this.store.dir, m.tape, pos.file), 'r')
-      s = this.stream = { kind: 'read', fh, ahead: new ReadAhead(fh, BLOCK, m.blocks[pos.file]) }
+      let records: Buffer | undefined
+      try {
+        records = await readCryptRecords(this.store.dir, m.tape, pos.file)
+      } catch (err) {
+        await fh.close()
+        throw err
+      }
+      s = this.stream = {
+        kind: 'read',
+        fh,
+        ahead: new ReadAhead(fh, BLOCK, m.blocks[pos.file]),
+        records
+      }
     }
     const faults = this.faults as TapeFaults
     if (!faults.empty) {
@@ -472,8 +543,16 @@ export class VirtualDrive implements TapeDriver {
           `(block ${pos.block}: ${block.length} bytes); was it changed outside Tapedeck?`
       )
     }
+    const plain = openBlock(this.key, block, recordOf(s.records, pos.block))
+    if (typeof plain === 'string') {
+      // Nothing transferred and the position stays: with the right key the block reads.
+      throw this.error(
+        'cannot-decrypt',
+        `${m.tape} file ${pos.file} block ${pos.block} ${DECRYPT_FAILURES[plain]}`
+      )
+    }
     pos.block++
-    return block
+    return plain
   }
 
   /** Ends any stream (data fsynced), records the position; the cartridge stays loaded. */
@@ -485,7 +564,9 @@ export class VirtualDrive implements TapeDriver {
       if (this.mount) await this.persist()
     } finally {
       this.closed = true
-      await this.stream?.fh?.close().catch(() => undefined)
+      this.key?.wipe()
+      this.key = undefined
+      if (this.stream) await closeStreamFiles(this.stream)
       this.stream = null
     }
   }
@@ -508,7 +589,7 @@ export class VirtualDrive implements TapeDriver {
       if (this.stream) {
         this.mediumChanged = true
         await this.drainWrites().catch(() => undefined)
-        await this.stream.fh?.close().catch(() => undefined)
+        await closeStreamFiles(this.stream)
         this.stream = null
       }
       this.mountId = d['mount-id']
@@ -598,8 +679,8 @@ export class VirtualDrive implements TapeDriver {
     await this.writable(true)
     const pos = this.requirePosition()
     await this.endStream()
-    const fh = await this.truncateAt(pos.file, pos.block, true)
-    const stream: WriteStream = { kind: 'write', fh, syncing: [] }
+    const { fh, crypt } = await this.truncateAt(pos.file, pos.block, true)
+    const stream: WriteStream = { kind: 'write', fh, crypt, syncing: [] }
     this.stream = stream
     return stream
   }
@@ -611,6 +692,7 @@ export class VirtualDrive implements TapeDriver {
   private async openNextFile(m: Mount, pos: TapePosition): Promise<FileHandle> {
     m.blocks.push(0)
     m.openFile = pos.file
+    await unlink(cryptRecordsPath(this.store.dir, m.tape, pos.file)).catch(() => undefined)
     return open(
       tapeFilePath(this.store.dir, m.tape, pos.file),
       constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC,
@@ -633,12 +715,18 @@ export class VirtualDrive implements TapeDriver {
   private async flushWrites(s: WriteStream, writing: boolean): Promise<void> {
     await this.drainWrites()
     const m = this.mount as Mount
-    const synced = await Promise.all([s.fh?.sync(), ...s.syncing])
+    const synced = await Promise.all([this.syncOpenFile(s), ...s.syncing])
     s.syncing = []
     const failed = synced.find((r) => r instanceof Error)
     if (failed) throw this.hostWriteError(m, failed)
     await writeTapeIndex(this.store.dir, m.tape, m.blocks.length)
     await this.persist(writing)
+  }
+
+  /** The file a write stream has open, records first (a record never lags its block on disk). */
+  private async syncOpenFile(s: WriteStream): Promise<void> {
+    await s.crypt?.sync()
+    await s.fh?.sync()
   }
 
   private hostWriteError(m: Mount, err: unknown): VirtualDriveError {
@@ -658,8 +746,15 @@ export class VirtualDrive implements TapeDriver {
     return this.store.version !== this.seenVersion || this.store.changedOnDisk()
   }
 
-  /** Cuts the tape at `file`/`block` and returns the (now last, unterminated) file opened r/w. */
-  private async truncateAt(file: number, block: number, writing: boolean): Promise<FileHandle> {
+  /**
+   * Cuts the tape at `file`/`block` and returns the (now last, unterminated) file opened r/w, with
+   * its encryption records if it has any.
+   */
+  private async truncateAt(
+    file: number,
+    block: number,
+    writing: boolean
+  ): Promise<{ fh: FileHandle; crypt: CryptRecordWriter | null }> {
     const m = this.mount as Mount
     const before = m.blocks.length
     m.blocks.length = Math.min(before, file + 1)
@@ -677,11 +772,15 @@ export class VirtualDrive implements TapeDriver {
     )
     try {
       await fh.truncate(block * BLOCK)
+      const crypt = await CryptRecordWriter.openExisting(
+        cryptRecordsPath(this.store.dir, m.tape, file),
+        block
+      )
+      return { fh, crypt }
     } catch (err) {
       await fh.close()
       throw err
     }
-    return fh
   }
 
   /** Closes the current stream; a write stream is flushed and the writer mark is cleared. */
@@ -696,6 +795,7 @@ export class VirtualDrive implements TapeDriver {
     try {
       await this.flushWrites(s, false)
     } finally {
+      await s.crypt?.close()
       await s.fh?.close()
     }
     await this.dropEmptyOpenFile()
@@ -720,9 +820,10 @@ export class VirtualDrive implements TapeDriver {
     this.stream = null
     try {
       await this.drainWrites()
-      await Promise.all([s.fh?.sync(), ...s.syncing])
+      await Promise.all([this.syncOpenFile(s), ...s.syncing])
       await writeTapeIndex(this.store.dir, m.tape, m.blocks.length)
     } finally {
+      await s.crypt?.close()
       await s.fh?.close()
     }
     const at = { ...pos }

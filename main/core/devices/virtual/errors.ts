@@ -20,6 +20,7 @@ export type DriveErrorCode =
   | 'power-failure'
   | 'position-lost'
   | 'medium-changed'
+  | 'cannot-decrypt'
 
 export class VirtualDriveError extends DriveError {
   override readonly name: string = 'VirtualDriveError'

@@ -3,10 +3,13 @@
  * `tape-<label>.json` = `{"files": N}` and `tapefile-<n>-<label>.json` = the exact block stream of
  * tape file n (concatenated 256 KiB blocks; the filemark is implicit at the end of the file, so an
  * empty file is a bare filemark). Anything that knows the PBS format can read these files directly.
+ * A tape file written with the drive's encryption on also has `tapefile-<n>-<label>.crypt` beside
+ * it (crypt-records.ts): its blocks are ciphertext, readable only through a drive with the key.
  */
 import { open, readFile, readdir, stat, truncate, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../../util/atomic-write'
+import { repairCryptRecords } from './crypt-records'
 
 /**
  * Every block the virtual drive stores is exactly this big: PBS's fixed 256 KiB tape block. Kept
@@ -49,21 +52,12 @@ export async function writeTapeIndex(dir: string, label: string, files: number):
   await writeFileAtomic(tapeIndexPath(dir, label), tapeIndexJson(files))
 }
 
-/** Tape file numbers present on disk for `label` (including stray ones beyond the index). */
-export async function listTapeFiles(dir: string, label: string): Promise<number[]> {
-  const pattern = new RegExp(`^tapefile-(\\d+)-${label}\\.json$`)
-  const found: number[] = []
+/** Deletes tape files numbered `from` and above, with their encryption records (`.crypt`). */
+export async function removeTapeFilesFrom(dir: string, label: string, from: number): Promise<void> {
+  const pattern = new RegExp(`^tapefile-(\\d+)-${label}\\.(json|crypt)$`)
   for (const name of await readdir(dir)) {
     const m = pattern.exec(name)
-    if (m) found.push(Number(m[1]))
-  }
-  return found.sort((a, b) => a - b)
-}
-
-/** Deletes tape files numbered `from` and above. */
-export async function removeTapeFilesFrom(dir: string, label: string, from: number): Promise<void> {
-  for (const n of await listTapeFiles(dir, label)) {
-    if (n >= from) await unlink(tapeFilePath(dir, label, n)).catch(() => undefined)
+    if (m && Number(m[1]) >= from) await unlink(join(dir, name)).catch(() => undefined)
   }
 }
 
@@ -81,6 +75,7 @@ export interface TapeContent {
  *   later files are gone on a real tape: the index is cut back to `openFile + 1`;
  * - stray files beyond the index are deleted, missing ones inside it become bare filemarks;
  * - a partial block at the end of a file (power lost mid-block) never reached the tape: cut off;
+ * - so did encrypted blocks whose encryption record was not written (see crypt-records.ts);
  * - an unterminated file without any block is nothing at all: dropped.
  */
 export async function loadTapeContent(
@@ -107,8 +102,9 @@ export async function loadTapeContent(
       await (await open(path, 'a')).close()
       size = 0
     }
-    const whole = Math.floor(size / VIRTUAL_BLOCK_SIZE)
+    let whole = Math.floor(size / VIRTUAL_BLOCK_SIZE)
     if (size !== whole * VIRTUAL_BLOCK_SIZE) await truncate(path, whole * VIRTUAL_BLOCK_SIZE)
+    whole = await repairCryptRecords(dir, label, n, whole, path, VIRTUAL_BLOCK_SIZE)
     blocks.push(whole)
   }
   if (unterminated !== null && blocks[unterminated] === 0) {

@@ -1,35 +1,85 @@
 /**
  * The virtual drive's write buffer. A real drive accepts a block into its buffer and reports
  * success before the block reaches the tape; a write error surfaces at a later command. The
- * virtual drive does the same with the host file: each block is copied and its positioned write
- * started, and the caller only waits when `depth` writes are still in flight. That keeps the
- * thread pool writing while the caller builds the next block, which is what lets a backup stream.
+ * virtual drive does the same with the host file: consecutive blocks are gathered into spans of
+ * several blocks, each full span's positioned write is started, and the caller only waits when
+ * `depth` spans are still in flight. That keeps the thread pool writing while the caller builds
+ * the next blocks, which is what lets a backup stream; writing spans instead of single blocks
+ * keeps the cost per write call off the caller's thread.
  */
 import type { FileHandle } from 'node:fs/promises'
 import { InFlight } from '../../util/in-flight'
 
+interface Span {
+  fh: FileHandle
+  /** File offset of the span's first byte. */
+  start: number
+  length: number
+  buffer: Buffer
+}
+
 export class WriteBehind {
   private readonly inflight: InFlight
   private readonly spare: Buffer[] = []
+  private span: Span | undefined
 
-  constructor(depth = 8) {
+  constructor(
+    private readonly spanBytes = 2 * 1024 * 1024,
+    depth = 4
+  ) {
     this.inflight = new InFlight(depth)
   }
 
-  /** Starts writing a copy of `block` at `position`; throws a failure of an earlier write. */
+  /** Takes a copy of `block` for `position`; throws a failure of an earlier write. */
   async write(fh: FileHandle, block: Uint8Array, position: number): Promise<void> {
-    const copy = this.spare.pop() ?? Buffer.allocUnsafe(block.length)
-    copy.set(block)
+    let s = this.span
+    if (s && (s.fh !== fh || s.start + s.length !== position || !this.fits(s, block))) {
+      await this.startSpan()
+      s = undefined
+    }
+    if (!s) {
+      const size = Math.max(this.spanBytes, block.length)
+      const spare = this.spare.pop()
+      const buffer = spare && spare.length >= size ? spare : Buffer.allocUnsafe(size)
+      s = this.span = { fh, start: position, length: 0, buffer }
+    }
+    s.buffer.set(block, s.length)
+    s.length += block.length
+    if (s.length === s.buffer.length) await this.startSpan()
+  }
+
+  /**
+   * Starts writing `data` itself, which the caller hands over: the drive's encryption produces a
+   * fresh ciphertext buffer per block, so the copy `write` makes is not needed.
+   */
+  async writeOwned(fh: FileHandle, data: Buffer, position: number): Promise<void> {
+    await this.startSpan()
     await this.inflight.add(
-      fh.write(copy, 0, block.length, position).then(({ bytesWritten }) => {
-        if (bytesWritten !== block.length) throw new Error(`short write (${bytesWritten} bytes)`)
-        this.spare.push(copy)
+      fh.write(data, 0, data.length, position).then(({ bytesWritten }) => {
+        if (bytesWritten !== data.length) throw new Error(`short write (${bytesWritten} bytes)`)
       })
     )
   }
 
-  /** Waits for every write in flight; throws the first failure. */
-  drain(): Promise<void> {
-    return this.inflight.drain()
+  /** Writes what is gathered and waits for every write in flight; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.startSpan()
+    await this.inflight.drain()
+  }
+
+  private fits(s: Span, block: Uint8Array): boolean {
+    return s.length + block.length <= s.buffer.length
+  }
+
+  private async startSpan(): Promise<void> {
+    const s = this.span
+    if (!s) return
+    this.span = undefined
+    await this.inflight.add(
+      s.fh.write(s.buffer, 0, s.length, s.start).then(({ bytesWritten }) => {
+        if (bytesWritten !== s.length) throw new Error(`short write (${bytesWritten} bytes)`)
+        this.spare.push(s.buffer)
+      })
+    )
   }
 }

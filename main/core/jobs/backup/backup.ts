@@ -19,6 +19,7 @@ import {
   unloadDrive
 } from '../../operations/changer-logic'
 import type { DriveHandle } from '../../operations/devices'
+import { poolEncryption, tapeKeys } from '../../operations/tape-encryption'
 import type { CoreServices } from '../../tapedeck'
 import { acquireFileLock } from '../../util/file-lock'
 import type { TaskContext } from '../task-runner'
@@ -64,6 +65,8 @@ export async function runBackup(
   ctx: TaskContext
 ): Promise<BackupSummary> {
   const { config: pool } = await core.config.pools.get(options.pool)
+  // An encrypted pool without its key fails here, before any tape is touched.
+  const encryption = await poolEncryption(tapeKeys(core.home), pool.name, pool.encrypt)
   const { config: storeConfig } = await core.config.datastores.get(options.store)
   const store = await Datastore.open(storeConfig.path)
   const inventory = new Inventory(core.db)
@@ -113,6 +116,7 @@ export async function runBackup(
       catalog,
       ctx,
       namespaces,
+      encryption,
       pollMs: options.pollMs,
       onTapeRequest: options.onTapeRequest
     })

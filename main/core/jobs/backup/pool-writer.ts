@@ -31,6 +31,8 @@ import type { Inventory } from '../../media/inventory'
 import type { DriveContext, MediaRecord, PoolPolicy } from '../../media/media-state'
 import { chooseNextTape, sessionMediaSet, type WriteSession } from '../../media/pool-logic'
 import type { DriveHandle } from '../../operations/devices'
+import type { SetEncryption } from '../../operations/tape-encryption'
+import { mediaSetKey } from '../../crypto/media-set-key'
 import { requestMedia } from '../request-media'
 import type { TaskContext } from '../task-runner'
 import type { SourceChunk } from './chunk-source'
@@ -56,6 +58,8 @@ export interface PoolWriterOptions {
   ctx: TaskContext
   /** The job backs up namespaced snapshots: catalog archives use the v1.1 magic. */
   namespaces: boolean
+  /** The pool's key (resolved before the job writes anything); undefined for a plain pool. */
+  encryption?: SetEncryption
   now?: () => number
   /** Polls while waiting for an operator to insert a tape (default 5 s, as PBS). */
   pollMs?: number
@@ -140,6 +144,7 @@ export class PoolWriter {
         )
       }
       ctx.log(`appending to media '${media.labelText}' (seq ${set.seqNr} of media set ${set.uuid})`)
+      await this.driver.setEncryption(this.driveKey(set))
       await this.driver.moveToEndOfData()
       if ((await this.driver.position()).block > 0) {
         // An interrupted write left the last file open (PBS `move_to_eom(true)`): close it.
@@ -153,15 +158,41 @@ export class PoolWriter {
       )
       await this.o.inventory.store({ label: labels.label, mediaSet: set })
       await this.o.catalog.beginTape(media.uuid, { ...set })
+      const driveKey = this.driveKey(set)
       await this.driver.rewind()
       await this.driver.spaceFilemarks(1)
-      await writeMediaSetLabelFile(this.driver, set)
+      // Labels in clear (the key config in file 1 is what recovers the key), data files encrypted.
+      await this.driver.setEncryption(undefined)
+      await writeMediaSetLabelFile(
+        this.driver,
+        set,
+        driveKey ? this.o.encryption!.keyConfig : undefined
+      )
       await this.driver.writeFilemarks(0) // the set label is a commit point of its own
+      await this.driver.setEncryption(driveKey)
+      if (driveKey) ctx.log(`data files are encrypted with key ${set.encryptionKeyFingerprint}`)
       await this.writePreviousCatalogs(media, set)
     }
     this.tape = { uuid: media.uuid, labelText: media.labelText, set, full: false }
     if (!this.usedTapes.includes(media.labelText)) this.usedTapes.push(media.labelText)
     return this.tape
+  }
+
+  /**
+   * The drive key for writing data files of `set` (PBS derives one per media set from the pool
+   * key); undefined for a plain set. The pool logic starts a new set when the pool's key
+   * changes, so a set naming another key than the job's is an inconsistency, not a choice.
+   */
+  private driveKey(set: MediaSetLabel): Buffer | undefined {
+    const fp = set.encryptionKeyFingerprint
+    if (fp === undefined) return undefined
+    const enc = this.o.encryption
+    if (!enc || enc.fingerprint.toLowerCase() !== fp.toLowerCase()) {
+      throw new Error(
+        `media set ${set.uuid} is encrypted with key ${fp}, but the pool's key is ${enc?.fingerprint ?? 'none'}`
+      )
+    }
+    return mediaSetKey(enc.poolKey, set.uuid)
   }
 
   private async checkTapeAlerts(media: MediaRecord): Promise<void> {

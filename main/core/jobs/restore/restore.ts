@@ -22,7 +22,7 @@ import {
 import { BlockedReader } from '../../format/blocked-reader'
 import { ChunkArchiveReader, type ChunkArchiveEntry } from '../../format/chunk-archive-reader'
 import { salvageChunkEntries } from '../../format/chunk-archive-salvage'
-import { isMediumReadError } from '../../devices/tape-driver'
+import { isDecryptionError, isMediumReadError } from '../../devices/tape-driver'
 import { readContentHeader, type MediaContentHeader } from '../../format/content-header'
 import { IncompleteArchiveError } from '../../format/format-error'
 import { contentMagicInfo } from '../../format/magics'
@@ -33,6 +33,12 @@ import {
 import { CatalogStore } from '../../media/catalog-store'
 import { Inventory, type InventoryEntry } from '../../media/inventory'
 import type { DriveHandle } from '../../operations/devices'
+import {
+  programDriveForSet,
+  requirePoolKey,
+  tapeKeys,
+  type TapeKeys
+} from '../../operations/tape-encryption'
 import type { CoreServices } from '../../tapedeck'
 import { requestMedia } from '../request-media'
 import type { TaskContext } from '../task-runner'
@@ -102,10 +108,18 @@ class RestoreJob {
   private readonly restored = new Map<string, DigestSet>()
   /** Namespace mappings (`--namespace`), when given. */
   nsMap: NamespaceMap | undefined
+  /** Where the drive key of an encrypted set comes from. */
+  keys: TapeKeys | undefined
   /** Chunks are decoded and hashed on worker threads while the tape reads on. */
   private readonly checker: ChunkChecker = createChunkChecker()
   private readonly checking = new InFlight(this.checker.parallelism * 8)
-  private readonly blobBuffers = new BufferPool()
+  private readonly blobBuffers = new BufferPool(32, true)
+  /**
+   * Snapshot writes, one after the other in tape order, each once the chunks read before it are
+   * in: the tape reads on meanwhile instead of waiting for every snapshot's chunks and fsyncs.
+   */
+  private snapshotChain = Promise.resolve()
+  private readonly snapshotWrites = new InFlight(8)
 
   private constructor(
     private readonly handle: DriveHandle,
@@ -144,7 +158,12 @@ class RestoreJob {
       )
     }
     const fingerprint = members[0]['encryption-key-fingerprint']
-    if (fingerprint) ctx.log(`encryption key fingerprint: ${fingerprint}`)
+    const keys = tapeKeys(core.home)
+    if (fingerprint) {
+      ctx.log(`encryption key fingerprint: ${fingerprint}`)
+      // Without the key nothing could be read: fail before the targets are touched.
+      await requirePoolKey(keys, fingerprint, `media set ${options.mediaSet}`)
+    }
     ctx.log(`Required media list: ${members.map((m) => m['label-text']).join(';')}`)
     const job = new RestoreJob(
       handle,
@@ -155,6 +174,7 @@ class RestoreJob {
       members,
       new CatalogStore(core.db)
     )
+    job.keys = keys
     if (options.namespaces?.length) {
       job.nsMap = parseNamespaceMap(options.namespaces)
       // As PBS: the mapped target namespaces are created up front.
@@ -200,6 +220,8 @@ class RestoreJob {
         try {
           await this.restoreFile(reader, member, file)
         } catch (err) {
+          // Without the right key no later file reads either: stop instead of skipping them all.
+          if (isDecryptionError(err)) throw err
           this.ctx.warn(
             `'${member['label-text']}' file ${file}: ${(err as Error).message} - skipped`
           )
@@ -264,7 +286,7 @@ class RestoreJob {
     // The checker verifies CRC, decoding and digest off the main thread.
     const archive = await ChunkArchiveReader.fromHeader(reader, header, {
       checkCrc: false,
-      allocate: (size) => this.blobBuffers.take(size)
+      allocate: (size, alignment) => this.blobBuffers.take(size, alignment)
     })
     const target = this.map.target(archive.store)
     const digests: Uint8Array[] = []
@@ -348,7 +370,11 @@ class RestoreJob {
     })
   }
 
-  /** Writes a snapshot from its archive files, the manifest last; never over an existing one. */
+  /**
+   * Queues writing a snapshot from its archive files, the manifest last, never over an existing
+   * one: after the chunks read so far (its own among them) are in, and after the snapshots
+   * before it.
+   */
   private async writeSnapshot(
     sourceStore: string,
     snapshot: string,
@@ -356,9 +382,13 @@ class RestoreJob {
   ): Promise<void> {
     const targetName = this.map.target(sourceStore)
     if (targetName === undefined) return
-    await this.checking.drain() // its chunks first
-    for (const path of this.targetPaths(sourceStore, snapshot))
-      await this.writeSnapshotTo(targetName, path, files)
+    const paths = this.targetPaths(sourceStore, snapshot)
+    const chunksBefore = this.checking.settled()
+    this.snapshotChain = this.snapshotChain.then(async () => {
+      await chunksBefore
+      for (const path of paths) await this.writeSnapshotTo(targetName, path, files)
+    })
+    await this.snapshotWrites.add(this.snapshotChain)
   }
 
   /** Where a snapshot goes: its own path, or one per matching namespace mapping (none: skipped). */
@@ -394,8 +424,11 @@ class RestoreJob {
         if (file.name !== MANIFEST_BLOB_NAME) await writer.writeFile(file.name, file.data)
       await writer.commit(restoredManifest(manifestFile.data))
     } catch (err) {
-      await writer.abort()
-      throw err
+      // Reported here, with its name: the tape has read on since this write was queued.
+      await writer.abort().catch(() => undefined)
+      this.ctx.warn(`cannot restore snapshot ${label}: ${(err as Error).message}`)
+      this.summary.failed.push(label)
+      return
     }
     this.ctx.log(`restored snapshot ${label}`)
     this.summary.snapshots.push(label)
@@ -550,6 +583,13 @@ class RestoreJob {
         `'${label}' does not belong to media set ${this.options.mediaSet} at seq ${member['seq-nr']}`
       )
     }
+    // The labels just read are plain; the data files need the set's key (PBS read_label).
+    await programDriveForSet(
+      this.driver,
+      this.keys!,
+      labels.mediaSet,
+      `media set ${this.options.mediaSet}`
+    )
     this.loaded = member.uuid
     this.ctx.log(`reading '${label}' (seq ${member['seq-nr']})`)
   }
@@ -588,12 +628,14 @@ class RestoreJob {
 
   async close(): Promise<void> {
     await this.checking.drain().catch(() => undefined)
+    await this.snapshotWrites.drain().catch(() => undefined)
     await this.checker.close()
   }
 
-  /** Chunks restored after the last snapshot commit reach the disk too. */
+  /** Waits for the queued snapshots; chunks restored after the last of them reach the disk too. */
   async flush(): Promise<void> {
     await this.checking.drain()
+    await this.snapshotWrites.drain()
     for (const target of this.targets.values()) await target.writer.flush()
   }
 
