@@ -3,7 +3,8 @@
  * between BEGIN/END lines plus a QR code of the same JSON, so a key can be typed or scanned back in
  * years later. The layout follows PBS so a Tapedeck paper key restores in PBS and vice versa.
  */
-import QRCode from 'qrcode'
+import { createRequire } from 'node:module'
+import type * as QRCodeModule from 'qrcode'
 import { invalidArgument } from '../api/errors'
 import { parseKeyConfigJson, serializeKeyConfig, type KeyConfig } from './key-config'
 
@@ -24,6 +25,8 @@ export function paperKeyQr(lines: string[]): {
   size: number
   dark(row: number, col: number): boolean
 } {
+  // Loaded on the first paper key, not at every start of every command.
+  const QRCode = createRequire(__filename)('qrcode') as typeof QRCodeModule
   const qr = QRCode.create(lines.join('\n'), { errorCorrectionLevel: 'M' })
   const { size } = qr.modules
   return { size, dark: (row, col) => qr.modules.get(row, col) === 1 }

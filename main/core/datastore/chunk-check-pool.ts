@@ -15,22 +15,15 @@ import {
 } from './chunk-check'
 import type { CheckMessage } from './chunk-check-worker'
 
-/** A checked blob (handed back: it may have travelled to a worker and back) and what is wrong. */
-export interface BlobCheckResult {
-  blob: Uint8Array
-  problem?: string
-}
-
 export interface ChunkChecker {
   /** Resolves when the check is done; callers bound how many they keep in flight. */
   check(request: ChunkCheckRequest): Promise<ChunkCheckResult>
   /**
-   * Checks a blob's CRC and, unless encrypted, decodes and hashes it against its digest. The
-   * blob's whole buffer goes to a worker, not copied: a SharedArrayBuffer is shared, an
-   * ArrayBuffer moves there and back. The caller must own all of it, and use the blob in the
-   * result afterwards.
+   * Checks a blob's CRC and, unless encrypted, decodes and hashes it against its digest; resolves
+   * to what is wrong, undefined for a good blob. A blob in a SharedArrayBuffer (a shared
+   * BufferPool) is checked on a worker without being copied; any other on the calling thread.
    */
-  checkBlob(blob: Uint8Array, digest: Uint8Array): Promise<BlobCheckResult>
+  checkBlob(blob: Uint8Array, digest: Uint8Array): Promise<string | undefined>
   readonly parallelism: number
   close(): Promise<void>
 }
@@ -49,7 +42,7 @@ export function createChunkChecker(threads = availableParallelism()): ChunkCheck
   if (!script || threads < 2) {
     return {
       check: checkChunkFile,
-      checkBlob: async (blob, digest) => ({ blob, problem: await checkChunkBlob(blob, digest) }),
+      checkBlob: checkChunkBlob,
       parallelism: 1,
       close: async () => undefined
     }
@@ -61,9 +54,6 @@ interface Reply {
   id: number
   result?: ChunkCheckResult
   problem?: string
-  buffer?: ArrayBufferLike
-  offset?: number
-  length?: number
 }
 
 class WorkerChunkChecker implements ChunkChecker {
@@ -100,36 +90,25 @@ class WorkerChunkChecker implements ChunkChecker {
       : reply.result!
   }
 
-  async checkBlob(blob: Uint8Array, digest: Uint8Array): Promise<BlobCheckResult> {
-    if (this.broken) return { blob, problem: await checkChunkBlob(blob, digest) }
+  async checkBlob(blob: Uint8Array, digest: Uint8Array): Promise<string | undefined> {
     const buffer = blob.buffer
-    const shared = buffer instanceof SharedArrayBuffer
-    const reply = await this.send(
-      {
-        buffer,
-        offset: blob.byteOffset,
-        length: blob.byteLength,
-        digest: new Uint8Array(digest)
-      },
-      shared ? [] : [buffer as ArrayBuffer]
-    )
-    if (reply instanceof Error) return { blob, problem: `checker failed: ${reply.message}` }
-    return {
-      blob: shared ? blob : new Uint8Array(reply.buffer!, reply.offset, reply.length),
-      problem: reply.problem
-    }
+    if (this.broken || !(buffer instanceof SharedArrayBuffer)) return checkChunkBlob(blob, digest)
+    const reply = await this.send({
+      buffer,
+      offset: blob.byteOffset,
+      length: blob.byteLength,
+      digest: new Uint8Array(digest)
+    })
+    return reply instanceof Error ? `checker failed: ${reply.message}` : reply.problem
   }
 
-  private send(
-    message: Omit<CheckMessage, 'id'>,
-    transfer: ArrayBuffer[] = []
-  ): Promise<Reply | Error> {
+  private send(message: Omit<CheckMessage, 'id'>): Promise<Reply | Error> {
     const entry = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a))
     const id = this.nextId++
     entry.busy++
     return new Promise((resolve) => {
       this.pending.set(id, resolve)
-      entry.worker.postMessage({ id, ...message }, transfer)
+      entry.worker.postMessage({ id, ...message })
     })
   }
 

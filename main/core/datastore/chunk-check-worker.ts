@@ -4,7 +4,7 @@ import { checkChunkBlob, checkChunkFile, type ChunkCheckRequest } from './chunk-
 
 export type CheckMessage =
   | { id: number; request: ChunkCheckRequest }
-  | { id: number; buffer: ArrayBufferLike; offset: number; length: number; digest: Uint8Array }
+  | { id: number; buffer: SharedArrayBuffer; offset: number; length: number; digest: Uint8Array }
 
 parentPort?.on('message', (message: CheckMessage) => {
   if ('request' in message) {
@@ -13,11 +13,9 @@ parentPort?.on('message', (message: CheckMessage) => {
     })
     return
   }
-  // A moved buffer goes back to the caller, which writes the blob out after the check; a shared
-  // one never left it.
+  // The blob stays in the caller's shared buffer, which writes it out after the check.
   const { id, buffer, offset, length } = message
   void checkChunkBlob(new Uint8Array(buffer, offset, length), message.digest).then((problem) => {
-    if (buffer instanceof SharedArrayBuffer) parentPort?.postMessage({ id, problem })
-    else parentPort?.postMessage({ id, problem, buffer, offset, length }, [buffer])
+    parentPort?.postMessage({ id, problem })
   })
 })

@@ -350,8 +350,8 @@ class RestoreJob {
     return true
   }
 
-  private async checkAndInsert(targetName: string, digest: Uint8Array, raw: Uint8Array) {
-    const { blob, problem } = await this.checker.checkBlob(raw, digest)
+  private async checkAndInsert(targetName: string, digest: Uint8Array, blob: Uint8Array) {
+    const problem = await this.checker.checkBlob(blob, digest)
     if (problem) {
       this.ctx.warn(`chunk ${hexOf(digest)} from tape is damaged (${problem}): not restored`)
       this.summary.failed.push(`chunk ${hexOf(digest)}`)
