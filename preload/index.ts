@@ -3,6 +3,7 @@ import {
   IPC_EVENT,
   IPC_INVOKE,
   IPC_PICK_DIRECTORY,
+  IPC_PRINT_LABELS,
   IPC_PRINT_PAPER_KEY,
   type TapedeckBridge
 } from './bridge'
@@ -17,7 +18,8 @@ const bridge = {
     return () => ipcRenderer.off(IPC_EVENT, wrapped)
   },
   pickDirectory: () => ipcRenderer.invoke(IPC_PICK_DIRECTORY),
-  printPaperKey: (request) => ipcRenderer.invoke(IPC_PRINT_PAPER_KEY, request)
+  printPaperKey: (request) => ipcRenderer.invoke(IPC_PRINT_PAPER_KEY, request),
+  printLabels: (request) => ipcRenderer.invoke(IPC_PRINT_LABELS, request)
 } satisfies TapedeckBridge
 
 contextBridge.exposeInMainWorld('tapedeck', bridge)

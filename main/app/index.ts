@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { defaultHome, resolveHome } from '../core/home'
 import { openTapedeck, type Tapedeck } from '../core/tapedeck'
 import { registerIpc } from './ipc'
+import { safeStorageSealer } from './key-sealer'
 import { applySecurityPolicies } from './security'
 
 const indexHtml = join(__dirname, '../renderer/index.html')
@@ -57,7 +58,8 @@ async function start(): Promise<void> {
       home: resolveHome({
         flag: homeFromArgs(process.argv),
         electronUserData: app.getPath('userData')
-      })
+      }),
+      keySealer: safeStorageSealer()
     })
   } catch (err) {
     dialog.showErrorBox('Tapedeck cannot start', err instanceof Error ? err.message : String(err))

@@ -5,8 +5,10 @@ import {
   IPC_EVENT,
   IPC_INVOKE,
   IPC_PICK_DIRECTORY,
+  IPC_PRINT_LABELS,
   IPC_PRINT_PAPER_KEY
 } from '../../preload/bridge'
+import { printLabels } from './print-labels'
 import { printPaperKey } from './print-paper-key'
 import { isTrustedFrame } from './security'
 
@@ -43,6 +45,11 @@ export function registerIpc(core: Tapedeck, indexHtml: string): () => void {
     return printPaperKey(core, BrowserWindow.fromWebContents(event.sender), request)
   })
 
+  ipcMain.handle(IPC_PRINT_LABELS, async (event, request: unknown) => {
+    checkSender(event)
+    return printLabels(core, BrowserWindow.fromWebContents(event.sender), request)
+  })
+
   const unsubscribe = core.events.onAny((name, payload) => {
     for (const window of BrowserWindow.getAllWindows()) {
       if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, name, payload)
@@ -57,5 +64,6 @@ export function registerIpc(core: Tapedeck, indexHtml: string): () => void {
     ipcMain.removeHandler(IPC_INVOKE)
     ipcMain.removeHandler(IPC_PICK_DIRECTORY)
     ipcMain.removeHandler(IPC_PRINT_PAPER_KEY)
+    ipcMain.removeHandler(IPC_PRINT_LABELS)
   }
 }

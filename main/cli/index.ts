@@ -10,7 +10,9 @@ import { registerBackupJobCommands } from './commands/backup-jobs'
 import { registerChangerCommands, registerDriveCommands } from './commands/devices'
 import { registerDatastoreCommands } from './commands/datastores'
 import { registerKeyCommands } from './commands/keys'
+import { registerLabelCommands } from './commands/labels'
 import { registerPoolCommands } from './commands/pools'
+import { registerPbsImportCommand } from './commands/pbs-import'
 import { registerServeCommand } from './commands/serve'
 import { registerMtCommands } from './commands/mt-mtx'
 import { registerNotifyCommands } from './commands/notify'
@@ -56,9 +58,11 @@ export function buildProgram(): Command {
   registerDatastoreCommands(program, run)
   registerTaskCommands(program, run)
   registerTimeCommands(program, run)
+  registerLabelCommands(program, run)
   registerNotifyCommands(program, run)
   registerServeCommand(program, run)
   registerDemoCommand(program, run)
+  registerPbsImportCommand(program, run)
   return program
 }
 

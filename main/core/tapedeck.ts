@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import { createHandlers } from './api/handlers'
 import { Router } from './api/router'
+import type { KeySealer } from './crypto/key-sealer'
 import { BackupJobConfigService } from './config/backup-jobs'
 import { openConfigFiles, watchConfigFiles } from './config/files'
 import { DatastoreConfigService } from './config/datastores'
@@ -37,6 +38,8 @@ export interface CoreServices {
   }
   /** Mail notifications; never throws into a job (see Notifier). */
   readonly notifier: Notifier
+  /** Seals plain tape keys to the desktop session; only the desktop app has one. */
+  readonly keySealer?: KeySealer
 }
 
 /** Services built on the basic ones. */
@@ -58,7 +61,10 @@ export interface Tapedeck extends CoreOperations {
   close(): Promise<void>
 }
 
-export async function openTapedeck(options: { home: string }): Promise<Tapedeck> {
+export async function openTapedeck(options: {
+  home: string
+  keySealer?: KeySealer
+}): Promise<Tapedeck> {
   const home = options.home
   await ensureHome(home)
   const events = new EventBus()
@@ -82,7 +88,8 @@ export async function openTapedeck(options: { home: string }): Promise<Tapedeck>
         new JobStateStore(db, taskLookupOf(tasks))
       )
     },
-    notifier: new Notifier(home)
+    notifier: new Notifier(home),
+    keySealer: options.keySealer
   }
   const operations: CoreOperations = {
     ...services,

@@ -11,6 +11,8 @@ import {
   startHarness,
   type Harness
 } from './helpers'
+import { TapeKeyStore } from '../../main/core/crypto/tape-keys'
+import { sessionSealer } from '../helpers/session-sealer'
 
 interface KeyInfo {
   fingerprint: string
@@ -184,7 +186,10 @@ describe('tape encryption keys', () => {
     await field(page, 'key-new-hint').fill('offsite 2026 v2')
     await page.getByTestId('form-save').click()
     const error = page.getByTestId('key-current-password').locator('.v-messages')
-    await expect.poll(async () => (await error.textContent()) ?? '').toMatch(/wrong password/)
+    // the server runs the slow KDF (scrypt) before it can say the password is wrong
+    await expect
+      .poll(async () => (await error.textContent()) ?? '', { timeout: 20_000 })
+      .toMatch(/wrong password/)
     expect(await error.textContent()).toContain(fp)
     await bothThemes('key-passphrase-error')
 
@@ -240,7 +245,10 @@ describe('tape encryption keys', () => {
     await field(page, 'key-restore-password').fill(NEW_PASSWORD)
     await page.getByTestId('form-save').click()
     const error = page.getByTestId('key-restore-password').locator('.v-messages')
-    await expect.poll(async () => (await error.textContent()) ?? '').toMatch(/wrong password/)
+    // the server runs the slow KDF (scrypt) before it can say the password is wrong
+    await expect
+      .poll(async () => (await error.textContent()) ?? '', { timeout: 20_000 })
+      .toMatch(/wrong password/)
     // the printed paper key still carries the old hint and wants the old password
     expect(await error.textContent()).toContain(fp)
     expect(await error.textContent()).toContain('offsite 2026')
@@ -315,6 +323,22 @@ describe('tape encryption keys', () => {
     expect(cliJson<{ name: string; encrypt?: string }[]>(h.home, ['pool', 'list'])).toEqual([
       { name: 'vault' }
     ])
+  })
+
+  it('shows a key the desktop app sealed, which this browser session cannot reseal', async () => {
+    const app = new TapeKeyStore(h.home, sessionSealer())
+    await app.create({ password: PASSWORD, hint: 'sealed in app', kdf: 'pbkdf2' })
+    await openView(page, 'keys')
+    await page.getByTestId('keys-refresh').click()
+    const storage = page.getByTestId('key-storage-sealed in app')
+    await storage.waitFor()
+    expect(await storage.textContent()).toMatch(/ready\s*sealed/)
+    expect(await page.getByTestId('key-storage-offsite 2026').textContent()).toMatch(/key file/)
+    expect(await storage.getAttribute('title')).toMatch(/only the app/)
+    // serve mode has no secret store: no sealing notice, no seal/unseal buttons
+    expect(await page.getByTestId('keys-sealing').count()).toBe(0)
+    expect(await page.locator('[data-testid^="key-seal-"]').count()).toBe(0)
+    await bothThemes('keys-sealed')
   })
 
   it('had no page errors or CSP violations', () => {

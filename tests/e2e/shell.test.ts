@@ -56,17 +56,6 @@ describe('app shell', () => {
     await setTheme(page, 'light')
   })
 
-  const placeholders: [string, string, RegExp][] = [['labels', 'Labels', /label sheets/i]]
-  for (const [view, title, planned] of placeholders) {
-    it(`${title} says what will live there`, async () => {
-      await openView(page, view)
-      await page.getByRole('heading', { level: 1, name: title }).waitFor()
-      expect(await page.getByTestId('planned').textContent()).toMatch(planned)
-      expect(await page.getByTestId('available-now').textContent()).toMatch(/\S/)
-      await screenshot(page, view)
-    })
-  }
-
   it('Settings shows the home directory and version', async () => {
     await openView(page, 'settings')
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor()

@@ -11,7 +11,9 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PAPER_KEY_BEGIN, PAPER_KEY_END } from '../../main/core/crypto/paper-key'
+import { TapeKeyStore } from '../../main/core/crypto/tape-keys'
 import { CLI, tapedeck } from '../helpers/cli'
+import { sessionSealer } from '../helpers/session-sealer'
 import { halfBlocksToPbm, zbarimg } from '../helpers/qr-scan'
 
 const PASSWORD = 'tape key password 1'
@@ -84,6 +86,7 @@ interface KeyInfo {
   hint: string
   kdf: string
   'has-plain-key': boolean
+  storage: string
   pools: string[]
 }
 
@@ -265,6 +268,41 @@ describe('tapedeck key', () => {
     expect(change.code).toBe(1)
     expect(change.stderr).toContain(key.fingerprint)
     expect(await keyFiles(home)).toEqual(before)
+  })
+
+  it('shows keys sealed by the desktop app and unseals them with the password', async () => {
+    const appHome = await newHome('sealed')
+    const app = new TapeKeyStore(appHome, sessionSealer())
+    const sealed = await app.create({ password: PASSWORD, hint: 'app key', kdf: 'pbkdf2' })
+    const plain = (await app.plainKey(sealed.fingerprint))!.toString('hex')
+
+    const listed = json<KeyInfo[]>(appHome, ['key', 'list'])
+    expect(listed).toMatchObject([{ fingerprint: sealed.fingerprint, storage: 'sealed' }])
+    expect(ok(appHome, ['key', 'list'])).toMatch(/storage[\s\S]*sealed/)
+
+    const wrong = tapedeck(appHome, [
+      'key',
+      'unseal',
+      sealed.fingerprint,
+      '--password-file',
+      wrongPasswordFile
+    ])
+    expect(wrong.code).not.toBe(0)
+    expect(wrong.stderr).toContain(sealed.fingerprint)
+    expect(await readFile(join(appHome, 'tape-encryption-keys.json'), 'utf8').catch(() => '')).toBe(
+      ''
+    )
+
+    const unsealed = json<KeyInfo>(appHome, [
+      'key',
+      'unseal',
+      sealed.fingerprint.slice(0, 23),
+      '--password-file',
+      passwordFile
+    ])
+    expect(unsealed).toMatchObject({ fingerprint: sealed.fingerprint, storage: 'file' })
+    const file = JSON.parse(await readFile(join(appHome, 'tape-encryption-keys.json'), 'utf8'))
+    expect(file).toEqual([{ fingerprint: sealed.fingerprint, key: plain }])
   })
 
   it('refuses to remove a key a pool uses, and never takes a password as an argument', async () => {

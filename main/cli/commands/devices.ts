@@ -1,7 +1,7 @@
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import type { ApiArgs, ChangerConfig, DriveConfig } from '../../core/api/contract'
 import type { Run } from '../context'
-import { boolean, collect, defined, integer } from '../options'
+import { boolean, collect, defined, integer, size } from '../options'
 
 export function registerDriveCommands(program: Command, run: Run): void {
   const drive = program.command('drive').description('Configure tape drives (tape.cfg)')
@@ -15,6 +15,7 @@ export function registerDriveCommands(program: Command, run: Run): void {
           { header: 'name', value: (d) => d.name },
           { header: 'type', value: (d) => d.type },
           { header: 'path', value: (d) => d.path },
+          { header: 'max-size', value: (d) => d['max-size'] },
           { header: 'changer', value: (d) => d.changer },
           {
             header: 'changer-drivenum',
@@ -38,8 +39,15 @@ export function registerDriveCommands(program: Command, run: Run): void {
     .description('Add a drive')
     .requiredOption(
       '--path <path>',
-      'SCSI generic device (/dev/tape/by-id/…-sg, /dev/sgN) or iscsi://host[:port]/<iqn>/<lun>'
+      'SCSI generic device (/dev/tape/by-id/…-sg, /dev/sgN) or iscsi://host[:port]/<iqn>/<lun>; ' +
+        'for --type virtual the directory holding the tapes'
     )
+    .addOption(
+      new Option('--type <type>', 'virtual: a PBS virtual drive (a directory of tape files)')
+        .choices(['lto', 'virtual'])
+        .default('lto')
+    )
+    .option('--max-size <size>', 'bytes per tape of a virtual drive (default 64MiB)', size)
     .option('--changer <changer>', 'changer (library) this drive sits in')
     .option(
       '--changer-drivenum <n>',
@@ -50,7 +58,14 @@ export function registerDriveCommands(program: Command, run: Run): void {
       run(async (ctx, name: string, o) => {
         await ctx.call(
           'drive.create',
-          defined({ name, path: o.path, changer: o.changer, 'changer-drivenum': o.changerDrivenum })
+          defined({
+            name,
+            type: o.type,
+            path: o.path,
+            changer: o.changer,
+            'changer-drivenum': o.changerDrivenum,
+            'max-size': o.maxSize
+          })
         )
         ctx.out.done()
       })

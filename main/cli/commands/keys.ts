@@ -1,7 +1,8 @@
 /**
  * `tapedeck key …` — tape encryption keys, as `proxmox-tape key`: create, list, show,
- * change-passphrase, remove, paperkey, restore. Passwords come from a no-echo prompt,
- * `--password-file FILE` or standard input (see ../password.ts), never from an argument.
+ * change-passphrase, remove, paperkey, restore; and unseal, for keys the desktop app sealed.
+ * Passwords come from a no-echo prompt, `--password-file FILE` or standard input (see
+ * ../password.ts), never from an argument.
  */
 import { readFile } from 'node:fs/promises'
 import { Option, type Command } from 'commander'
@@ -23,6 +24,12 @@ const passwordFileOption = () =>
     "read the key password from a file ('-' = standard input; default: prompt on a terminal)"
   )
 
+const STORAGE_TEXT: Record<TapeKeyInfo['storage'], string> = {
+  file: 'file (0600; CLI, serve and scheduled jobs can use it)',
+  sealed: 'sealed to the desktop app (`key unseal` makes it usable here)',
+  none: 'none (restore it with `key restore`)'
+}
+
 function showInfo(ctx: CliContext, info: TapeKeyInfo): void {
   if (!ctx.out.isText) return ctx.out.json(info)
   ctx.out.object({
@@ -32,6 +39,7 @@ function showInfo(ctx: CliContext, info: TapeKeyInfo): void {
     created: info.created,
     modified: info.modified,
     'has-plain-key': info['has-plain-key'],
+    storage: STORAGE_TEXT[info.storage],
     pools: info.pools.join(', ') || '-'
   })
 }
@@ -61,6 +69,7 @@ export function registerKeyCommands(program: Command, run: Run): void {
           { header: 'hint', value: (k) => k.hint },
           { header: 'kdf', value: (k) => k.kdf },
           { header: 'created', value: (k) => k.created },
+          { header: 'storage', value: (k) => k.storage },
           { header: 'pools', value: (k) => k.pools }
         ])
       })
@@ -139,6 +148,34 @@ export function registerKeyCommands(program: Command, run: Run): void {
       run(async (ctx, fingerprint: string) => {
         await ctx.call('key.remove', { fingerprint })
         ctx.out.done()
+      })
+    )
+
+  key
+    .command('unseal <fingerprint>')
+    .description(
+      'Make a key sealed by the desktop app usable by the CLI, serve and scheduled jobs: ' +
+        'asks its password and keeps the plain key in tape-encryption-keys.json (0600)'
+    )
+    .addOption(passwordFileOption())
+    .allowExcessArguments()
+    .action(
+      run(async (ctx, fingerprint: string, o, cmd: Command) => {
+        noExtraArguments(cmd, 'unseal')
+        const info = await ctx.call('key.show', { fingerprint })
+        if (info.storage === 'file') return showInfo(ctx, info)
+        const password = await readPassword({
+          file: o.passwordFile,
+          prompt: 'Tape encryption key password: '
+        })
+        showInfo(
+          ctx,
+          await ctx.call('key.set-storage', {
+            fingerprint: info.fingerprint,
+            storage: 'file',
+            password
+          })
+        )
       })
     )
 

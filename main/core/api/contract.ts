@@ -12,6 +12,13 @@ import {
   NotificationTestResult,
   NotificationUpdate
 } from '../notify/schema'
+import {
+  CalibrationPage,
+  CalibrationPageRequest,
+  LabelSheetPdf,
+  LabelSheetPreview,
+  LabelSheetRequest
+} from '../labels/schema'
 
 // ---------------------------------------------------------------------------------------------
 // Shared value formats (PBS `PROXMOX_SAFE_ID` and friends)
@@ -180,6 +187,11 @@ export const TapeKeyInfo = z.strictObject({
   modified: z.string(),
   /** the plain key needed to program drives is stored (false: restore it with the password) */
   'has-plain-key': z.boolean(),
+  /**
+   * where that plain key is: `file` (0600, usable by the CLI, serve and schedulers), `sealed`
+   * (by the desktop app's secret store, usable only there) or `none`
+   */
+  storage: z.enum(['file', 'sealed', 'none']),
   /** media pools whose `encrypt` names this key */
   pools: z.array(z.string())
 })
@@ -480,9 +492,13 @@ export const API = {
   'drive.create': method(
     z.strictObject({
       name: DriveName,
+      /** `virtual`: a PBS virtual drive, `path` its directory (created when missing). */
+      type: z.enum(['lto', 'virtual']).optional(),
       path: DrivePath,
       changer: ChangerName.optional(),
-      'changer-drivenum': z.number().int().min(0).max(255).optional()
+      'changer-drivenum': z.number().int().min(0).max(255).optional(),
+      /** Bytes per tape of a virtual drive (PBS default 64 MiB). */
+      'max-size': z.number().int().positive().optional()
     }),
     Void
   ),
@@ -834,6 +850,23 @@ export const API = {
     }),
     TapeKeyInfo
   ),
+  /**
+   * Move a key's plain copy: `sealed` (desktop app only) or `file` (for the CLI and unattended
+   * jobs; outside the app a sealed key needs its password for this).
+   */
+  'key.set-storage': method(
+    z.strictObject({
+      fingerprint: KeyFingerprintArg,
+      storage: z.enum(['file', 'sealed']),
+      password: KeyPassword.optional()
+    }),
+    TapeKeyInfo
+  ),
+  /** Whether this process seals new keys, and with what. */
+  'key.sealing': method(
+    Empty,
+    z.strictObject({ available: z.boolean(), description: z.string().optional() })
+  ),
   /** Refused (in-use) while a media pool encrypts with the key. */
   'key.remove': method(z.strictObject({ fingerprint: KeyFingerprintArg }), Void),
   /** The printable paper key: the password-protected key config and its QR code. */
@@ -1053,6 +1086,51 @@ export const API = {
     z.strictObject({ seconds: z.number(), normalized: z.string() })
   ),
 
+  /** Barcode label sheets: the SVG pages the preview shows are exactly what the PDF prints. */
+  'labels.preview': method(LabelSheetRequest, LabelSheetPreview),
+  'labels.pdf': method(LabelSheetRequest, LabelSheetPdf),
+  /** The 100 mm square the user prints and measures for `calibration`. */
+  'labels.calibration-page': method(CalibrationPageRequest, CalibrationPage),
+
+  /**
+   * Take over a PBS host's tape state from its config and state directories (read only): config
+   * files, tape keys, inventory, media catalogs, job run state. Never overwrites; `dryRun`
+   * reports without changing anything.
+   */
+  'pbs.import': method(
+    z.strictObject({
+      configDir: z.string().min(1, 'configDir must not be empty').max(4096),
+      stateDir: z.string().min(1, 'stateDir must not be empty').max(4096),
+      dryRun: z.boolean().optional()
+    }),
+    z.strictObject({
+      'config-dir': z.string(),
+      'state-dir': z.string(),
+      'dry-run': z.boolean(),
+      items: z.array(
+        z.strictObject({
+          kind: z.enum([
+            'drive',
+            'changer',
+            'pool',
+            'backup-job',
+            'key',
+            'media',
+            'media-set',
+            'catalog',
+            'job-state'
+          ]),
+          name: z.string(),
+          action: z.enum(['imported', 'present', 'skipped']),
+          source: z.string(),
+          reason: z.string().optional()
+        })
+      ),
+      notes: z.array(z.string()),
+      summary: z.strictObject({ imported: z.number(), present: z.number(), skipped: z.number() })
+    })
+  ),
+
   'task.list': method(
     z.strictObject({
       running: z.boolean().optional(),
@@ -1120,6 +1198,16 @@ export type InventoryEntry = z.output<typeof InventoryEntry>
 export type TaskProgress = z.output<typeof TaskProgress>
 export type TaskLogLine = z.output<typeof TaskLogLine>
 export type TaskState = z.output<typeof TaskState>
+export type {
+  LabelCalibration,
+  LabelLayoutOptions,
+  LabelMode,
+  LabelPaper,
+  LabelSheetPdf,
+  LabelSheetPreview,
+  LabelSheetRequest,
+  LabelSource
+} from '../labels/schema'
 
 /** The wire envelope used by the WebSocket and IPC transports. */
 export type RpcRequest = { id: number; method: string; args: unknown }

@@ -16,12 +16,14 @@ import { backup } from '../jobs/backup/backup'
 import { mediaContent } from '../media/media-content'
 import { MediaAdmin } from '../media/media-admin'
 import { catalogMedia } from '../operations/catalog-media'
+import { pbsImport } from '../operations/pbs-import'
 import { KeyOperations } from '../operations/key-operations'
 import { restore } from '../jobs/restore/restore'
 import { planRestore } from '../jobs/restore/restore-plan'
 import { poolPreview, withNextMediaLabels } from '../operations/pool-preview'
 import { startDemoSetup } from '../operations/demo-setup'
 import { checkPoolKey, tapeKeys } from '../operations/tape-encryption'
+import { calibrationSheet, labelSheetPdf, labelSheetPreview } from '../labels/label-sheets'
 import type { CoreOperations } from '../tapedeck'
 import {
   addFault,
@@ -144,17 +146,19 @@ export function createHandlers(core: CoreOperations): Handlers {
     'key.create': (args) => keys.create(args),
     'key.change-passphrase': (args) => keys.changePassphrase(args),
     'key.remove': ({ fingerprint }) => keys.remove(fingerprint),
+    'key.set-storage': (args) => keys.setStorage(args),
+    'key.sealing': async () => keys.sealing(),
     'key.paperkey': (args) => keys.paperkey(args),
     'key.restore': (args) => keys.restore(args),
 
     'pool.list': () => pools.list(),
     'pool.config': ({ name }) => pools.get(name),
     'pool.create': async (args) => {
-      await checkPoolKey(tapeKeys(core.home), args.encrypt)
+      await checkPoolKey(tapeKeys(core), args.encrypt)
       await pools.create(args)
     },
     'pool.update': async (args) => {
-      await checkPoolKey(tapeKeys(core.home), args.encrypt)
+      await checkPoolKey(tapeKeys(core), args.encrypt)
       await pools.update(args)
     },
     'pool.remove': ({ name, digest }) => pools.remove(name, digest),
@@ -207,6 +211,12 @@ export function createHandlers(core: CoreOperations): Handlers {
     'calendar.preview': async ({ event, from, count, timezone }) =>
       calendarPreview(event, from, count, timezone),
     'timespan.preview': async ({ span }) => timespanPreview(span),
+
+    'labels.preview': (request) => labelSheetPreview(core, request),
+    'labels.pdf': (request) => labelSheetPdf(core, request),
+    'labels.calibration-page': async ({ paper }) => calibrationSheet(paper),
+
+    'pbs.import': (args) => pbsImport(core, args),
 
     'task.list': (args) => core.tasks.list(args),
     'task.status': ({ upid }) => core.tasks.status(upid),

@@ -1,4 +1,6 @@
 /** Drives and changers in tape.cfg, with the reference rules PBS enforces. */
+import { mkdir } from 'node:fs/promises'
+import { isAbsolute, resolve } from 'node:path'
 import type { ApiArgs, ChangerConfig, DriveConfig } from '../api/contract'
 import { ApiError, invalidArgument } from '../api/errors'
 import type { ConfigFile } from './config-file'
@@ -16,6 +18,13 @@ import {
 
 const isDrive = (s: Section) => s.type === 'lto' || s.type === 'virtual'
 const isChanger = (s: Section) => s.type === 'changer'
+
+/**
+ * The changer a drive's tapes are online in: its changer section, or for a PBS virtual drive the
+ * drive itself (PBS `media_changer` names the drive).
+ */
+export const driveChangerName = (config: DriveConfig): string | undefined =>
+  config.type === 'virtual' ? config.name : config.changer
 
 function toDrive(s: Section): DriveConfig {
   return {
@@ -113,6 +122,8 @@ export class DeviceConfig {
   }
 
   async createDrive(args: ApiArgs<'drive.create'>): Promise<void> {
+    if (args.type === 'virtual') return this.createVirtualDrive(args)
+    if (args['max-size'] !== undefined) throw invalidArgument('max-size is for virtual drives only')
     const path = await validPath(args.path)
     await this.file.update((sections) => {
       assertNewId(sections, args.name)
@@ -123,6 +134,29 @@ export class DeviceConfig {
         'changer-drivenum': args['changer-drivenum']
       })
       assertChangerSlot(sections, section)
+      sections.push(section)
+    })
+  }
+
+  /** A PBS virtual drive: `virtual: NAME` with `path` (its directory) and optional `max-size`. */
+  private async createVirtualDrive(args: ApiArgs<'drive.create'>): Promise<void> {
+    if (args.changer !== undefined || args['changer-drivenum'] !== undefined) {
+      throw invalidArgument('a virtual drive is its own changer; it takes no changer options')
+    }
+    if (!isAbsolute(args.path)) {
+      throw invalidArgument(`virtual drive path must be an absolute directory, not '${args.path}'`)
+    }
+    const path = resolve(args.path)
+    await this.file.update(async (sections) => {
+      assertNewId(sections, args.name)
+      assertUniquePath(sections, path, undefined, 'drive')
+      try {
+        await mkdir(path, { recursive: true })
+      } catch (err) {
+        throw invalidArgument(`cannot create directory ${path}: ${(err as Error).message}`)
+      }
+      const section: Section = { type: 'virtual', id: args.name, properties: { path } }
+      setProperties(section, { 'max-size': args['max-size'] })
       sections.push(section)
     })
   }

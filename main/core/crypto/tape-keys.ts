@@ -5,6 +5,10 @@
  * - `tape-encryption-key-config.json` (0600): `[KeyConfig]`, the same keys wrapped by a password —
  *   what goes on tape and on paper.
  *
+ * In the desktop app a third file, `tape-encryption-keys.sealed.json` (0600), holds plain keys
+ * sealed by the platform's secret store (see key-sealer.ts) instead of the first file: new keys go
+ * there when a sealer is available, and a key lives in exactly one of the two places.
+ *
  * A PBS admin can copy both files in (and back). Every change happens under one lock and replaces
  * each file atomically; the order of the two writes is chosen so that an interruption leaves a
  * state `key restore` (import) repairs, never a plain key that nobody can print or recover.
@@ -22,6 +26,7 @@ import { MEDIA_POOL_CFG_TYPES } from '../config/files'
 import { writeFileAtomic } from '../util/atomic-write'
 import { withFileLock } from '../util/file-lock'
 import { KEY_LENGTH } from './crypt-config'
+import type { KeySealer } from './key-sealer'
 import {
   Fingerprint,
   KeyConfigSchema,
@@ -36,6 +41,7 @@ import {
 
 export const PLAIN_KEYS_FILE = 'tape-encryption-keys.json'
 export const KEY_CONFIGS_FILE = 'tape-encryption-key-config.json'
+export const SEALED_KEYS_FILE = 'tape-encryption-keys.sealed.json'
 const LOCK_FILE = '.tape-encryption-keys.lock'
 const FILE_MODE = 0o600
 
@@ -46,7 +52,11 @@ export interface TapeKeyInfo {
   created: string
   modified: string
   hasPlainKey: boolean
+  /** Where the plain key is: the 0600 file, sealed to the desktop session, or nowhere. */
+  storage: KeyStorage
 }
+
+export type KeyStorage = 'file' | 'sealed' | 'none'
 
 /** PBS's hint limit for tape keys (1–32 characters). */
 export const HINT_MAX = 32
@@ -61,8 +71,19 @@ interface PlainKey {
   key: Buffer
 }
 
+const SealedKeyEntry = z.strictObject({
+  fingerprint: Fingerprint,
+  sealed: z.base64()
+})
+
+interface SealedKey {
+  fingerprint: string
+  sealed: Buffer
+}
+
 interface KeyFiles {
   plain: PlainKey[]
+  sealed: SealedKey[]
   configs: KeyConfig[]
 }
 
@@ -80,12 +101,22 @@ const hexOf = (fingerprint: string) => fingerprint.replaceAll(':', '').toLowerCa
 export class TapeKeyStore {
   readonly plainPath: string
   readonly configPath: string
+  readonly sealedPath: string
   private readonly lockPath: string
 
-  constructor(private readonly home: string) {
+  constructor(
+    private readonly home: string,
+    private readonly sealer?: KeySealer
+  ) {
     this.plainPath = join(home, PLAIN_KEYS_FILE)
     this.configPath = join(home, KEY_CONFIGS_FILE)
+    this.sealedPath = join(home, SEALED_KEYS_FILE)
     this.lockPath = join(home, LOCK_FILE)
+  }
+
+  /** What seals keys in this process, if anything (the desktop app with a real secret store). */
+  get sealing(): string | undefined {
+    return this.sealer?.description
   }
 
   // -------------------------------------------------------------------------------------------
@@ -141,6 +172,52 @@ export class TapeKeyStore {
     })
   }
 
+  private async readSealed(): Promise<SealedKey[]> {
+    const entries = await this.readJsonArray(this.sealedPath)
+    return entries.map((entry, i) => {
+      const parsed = SealedKeyEntry.safeParse(entry)
+      if (!parsed.success) {
+        throw new ApiError(
+          'internal',
+          `${this.sealedPath}: entry ${i + 1} is invalid: ${parsed.error.issues[0]?.message}`
+        )
+      }
+      return {
+        fingerprint: parsed.data.fingerprint,
+        sealed: Buffer.from(parsed.data.sealed, 'base64')
+      }
+    })
+  }
+
+  /** Opens a sealed key and checks it is the key its entry names. */
+  private openSealed(entry: SealedKey): Buffer {
+    if (!this.sealer) {
+      throw new ApiError(
+        'conflict',
+        `key ${entry.fingerprint} is sealed to the Tapedeck desktop app's session and cannot be ` +
+          'used here; use it from the app, or make it available to the command line and ' +
+          `scheduled jobs with \`tapedeck key unseal ${entry.fingerprint.slice(0, 23)}\``
+      )
+    }
+    let key: Buffer
+    try {
+      key = this.sealer.open(entry.sealed)
+    } catch (err) {
+      throw new ApiError(
+        'internal',
+        `key ${entry.fingerprint} cannot be unsealed by ${this.sealer.description} ` +
+          `(${(err as Error).message}); restore it from its paper key or a tape`
+      )
+    }
+    if (key.length !== KEY_LENGTH || keyFingerprint(key) !== entry.fingerprint) {
+      throw new ApiError(
+        'internal',
+        `${this.sealedPath}: the sealed key ${entry.fingerprint} does not match its fingerprint`
+      )
+    }
+    return key
+  }
+
   /**
    * A keys file copied in from elsewhere (a PBS host, a backup) may be group- or world-readable;
    * plain keys must not be, so take those bits away (best effort: the file may not be ours).
@@ -173,7 +250,11 @@ export class TapeKeyStore {
   }
 
   private async readFiles(): Promise<KeyFiles> {
-    return { plain: await this.readPlain(), configs: await this.readConfigs() }
+    return {
+      plain: await this.readPlain(),
+      sealed: await this.readSealed(),
+      configs: await this.readConfigs()
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -183,6 +264,14 @@ export class TapeKeyStore {
     const json = plain.map((p) => ({ fingerprint: p.fingerprint, key: p.key.toString('hex') }))
     // The temp file is created 0600 before any byte is written, so no reader ever sees the keys.
     await writeFileAtomic(this.plainPath, JSON.stringify(json, null, 2) + '\n', FILE_MODE)
+  }
+
+  private async writeSealed(sealed: SealedKey[]): Promise<void> {
+    const json = sealed.map((s) => ({
+      fingerprint: s.fingerprint,
+      sealed: s.sealed.toString('base64')
+    }))
+    await writeFileAtomic(this.sealedPath, JSON.stringify(json, null, 2) + '\n', FILE_MODE)
   }
 
   private async writeConfigs(configs: KeyConfig[]): Promise<void> {
@@ -200,7 +289,8 @@ export class TapeKeyStore {
   private allFingerprints(files: KeyFiles): string[] {
     const all = new Set([
       ...files.configs.map((c) => c.fingerprint!),
-      ...files.plain.map((p) => p.fingerprint)
+      ...files.plain.map((p) => p.fingerprint),
+      ...files.sealed.map((s) => s.fingerprint)
     ])
     return [...all].sort()
   }
@@ -228,14 +318,19 @@ export class TapeKeyStore {
 
   private info(files: KeyFiles, fingerprint: string): TapeKeyInfo {
     const config = files.configs.find((c) => c.fingerprint === fingerprint)
-    const hasPlainKey = files.plain.some((p) => p.fingerprint === fingerprint)
+    const storage: KeyStorage = files.plain.some((p) => p.fingerprint === fingerprint)
+      ? 'file'
+      : files.sealed.some((s) => s.fingerprint === fingerprint)
+        ? 'sealed'
+        : 'none'
     return {
       fingerprint,
       hint: config?.hint ?? '',
       kdf: config ? kdfName(config) : 'none',
       created: config?.created ?? '',
       modified: config?.modified ?? '',
-      hasPlainKey
+      hasPlainKey: storage !== 'none',
+      storage
     }
   }
 
@@ -254,11 +349,17 @@ export class TapeKeyStore {
     return this.info(files, this.resolve(files, fingerprint))
   }
 
-  /** The plain 32-byte key, for programming a drive only. Undefined when it is not stored. */
+  /**
+   * The plain 32-byte key, for programming a drive only. Undefined when it is not stored; a
+   * conflict error when it is sealed and this process cannot open it.
+   */
   async plainKey(fingerprint: string): Promise<Buffer | undefined> {
     const files = await this.readFiles()
     const full = this.resolveIfKnown(files, fingerprint)
-    return files.plain.find((p) => p.fingerprint === full)?.key
+    const plain = files.plain.find((p) => p.fingerprint === full)
+    if (plain) return plain.key
+    const sealed = files.sealed.find((s) => s.fingerprint === full)
+    return sealed ? this.openSealed(sealed) : undefined
   }
 
   async keyConfig(fingerprint: string): Promise<KeyConfig | undefined> {
@@ -280,15 +381,77 @@ export class TapeKeyStore {
   // -------------------------------------------------------------------------------------------
   // Changes
 
-  /** Store a key and its config; config first, so an interrupted store is repaired by import. */
+  /**
+   * Store a key and its config; config first, so an interrupted store is repaired by import. The
+   * plain key is sealed when this process can seal, and kept in the 0600 file otherwise.
+   */
   private async store(files: KeyFiles, key: Buffer, config: KeyConfig): Promise<void> {
     const fingerprint = config.fingerprint!
     if (!files.configs.some((c) => c.fingerprint === fingerprint)) {
       await this.writeConfigs([...files.configs, config])
     }
-    if (!files.plain.some((p) => p.fingerprint === fingerprint)) {
+    if (this.info(files, fingerprint).storage !== 'none') return
+    if (this.sealer) {
+      await this.writeSealed([...files.sealed, { fingerprint, sealed: this.sealer.seal(key) }])
+    } else {
       await this.writePlain([...files.plain, { fingerprint, key }])
     }
+  }
+
+  /**
+   * Move a key's plain copy between the 0600 file (usable by the CLI and schedulers outside the
+   * app) and the sealed file (only this desktop session). Sealing needs a sealer; taking a key out
+   * of the seal without one needs the password, which unwraps the key config. Written new place
+   * first: an interruption leaves the key in both places, never in neither.
+   */
+  async setStorage(
+    fingerprint: string,
+    storage: 'file' | 'sealed',
+    password?: string
+  ): Promise<TapeKeyInfo> {
+    const files = await this.readFiles()
+    const full = this.resolve(files, fingerprint)
+    if (this.info(files, full).storage === storage) return this.info(files, full)
+    if (storage === 'sealed' && !this.sealer) {
+      throw invalidArgument(
+        'keys can only be sealed in the Tapedeck desktop app, on a system with a secret store'
+      )
+    }
+    const key = await this.plainKeyForMove(files, full, password)
+    return this.locked(async (current) => {
+      if (storage === 'sealed') {
+        const sealed = current.sealed.filter((s) => s.fingerprint !== full)
+        await this.writeSealed([...sealed, { fingerprint: full, sealed: this.sealer!.seal(key) }])
+        await this.writePlain(current.plain.filter((p) => p.fingerprint !== full))
+      } else {
+        const plain = current.plain.filter((p) => p.fingerprint !== full)
+        await this.writePlain([...plain, { fingerprint: full, key }])
+        await this.writeSealed(current.sealed.filter((s) => s.fingerprint !== full))
+      }
+      return this.info(await this.readFiles(), full)
+    })
+  }
+
+  private async plainKeyForMove(
+    files: KeyFiles,
+    fingerprint: string,
+    password: string | undefined
+  ): Promise<Buffer> {
+    const plain = files.plain.find((p) => p.fingerprint === fingerprint)
+    if (plain) return plain.key
+    const sealed = files.sealed.find((s) => s.fingerprint === fingerprint)
+    if (sealed && this.sealer) return this.openSealed(sealed)
+    const config = files.configs.find((c) => c.fingerprint === fingerprint)
+    if (!sealed || !config) {
+      throw notFound(`key ${fingerprint} has no plain key stored; restore it with its password`)
+    }
+    if (password === undefined) {
+      throw invalidArgument(
+        `key ${fingerprint} is sealed to the desktop app; its password is needed to unseal it here`
+      )
+    }
+    const { key } = await decryptKeyConfig(config, password)
+    return key
   }
 
   async create(opts: {
@@ -317,6 +480,27 @@ export class TapeKeyStore {
     return this.locked(async (files) => {
       await this.store(files, key, complete)
       return this.info(await this.readFiles(), fingerprint)
+    })
+  }
+
+  /**
+   * Adopt a key copied from a PBS host's key files (`pbs-import`): the plain key with its
+   * password-protected config, stored as `create` stores one (sealed when this process seals).
+   * The config must name the key's fingerprint. 'present' when both copies were here already.
+   */
+  async adoptKey(key: Buffer, config: KeyConfig): Promise<'imported' | 'present'> {
+    const fingerprint = keyFingerprint(key)
+    if (key.length !== KEY_LENGTH || config.fingerprint !== fingerprint) {
+      throw invalidArgument(
+        `key config ${config.fingerprint ?? '(no fingerprint)'} is not for key ${fingerprint}`
+      )
+    }
+    return this.locked(async (files) => {
+      const info = this.info(files, fingerprint)
+      const known = files.configs.some((c) => c.fingerprint === fingerprint)
+      if (known && info.storage !== 'none') return 'present'
+      await this.store(files, key, config)
+      return 'imported'
     })
   }
 
@@ -378,6 +562,9 @@ export class TapeKeyStore {
       // removed again or restored with the password — never a plain key without its config.
       if (files.plain.some((p) => p.fingerprint === full)) {
         await this.writePlain(files.plain.filter((p) => p.fingerprint !== full))
+      }
+      if (files.sealed.some((s) => s.fingerprint === full)) {
+        await this.writeSealed(files.sealed.filter((s) => s.fingerprint !== full))
       }
       if (files.configs.some((c) => c.fingerprint === full)) {
         await this.writeConfigs(files.configs.filter((c) => c.fingerprint !== full))

@@ -304,6 +304,32 @@ export class JobStateStore {
       })
   }
 
+  /**
+   * Take over the last run of a job from a PBS host (`pbs-import`): recorded only when this home
+   * has no run of the job yet. True when recorded.
+   */
+  async adoptFinishedRun(
+    jobId: string,
+    run: { upid: string; starttime: number; status: string; endtime: number }
+  ): Promise<boolean> {
+    const row = await this.row(jobId)
+    if (row?.starttime != null) return false
+    const values = { ...run, updated: null }
+    if (!row) {
+      await this.db(TABLE).insert({
+        ...this.key(jobId),
+        created: run.starttime,
+        version: 1,
+        ...values
+      })
+    } else {
+      await this.db(TABLE)
+        .where({ ...this.key(jobId), version: row.version })
+        .update({ ...values, version: row.version + 1 })
+    }
+    return true
+  }
+
   /** A claimed run could not be started; it counts as a failed run (the next slot retries). */
   async recordFailure(jobId: string, message: string): Promise<void> {
     const now = this.clock()

@@ -101,7 +101,9 @@ export class Inventory {
         media_set_uuid: set?.uuid ?? null,
         media_set_seq: set?.seqNr ?? null,
         media_set_ctime: set?.ctime ?? null,
-        media_set_pool: set?.pool ?? null,
+        // PBS `MediaId::pool()`: a set label names the pool even when it only reserves the
+        // tape (all-zero set uuid, as older PBS versions wrote on labelling).
+        media_set_pool: id.mediaSet?.pool ?? null,
         encryption_fingerprint: set?.encryptionKeyFingerprint ?? null,
         status: old && old.media_set_uuid === (set?.uuid ?? null) ? old.status : null,
         location: location ?? old?.location ?? null,

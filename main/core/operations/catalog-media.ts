@@ -107,7 +107,7 @@ export async function catalogLoadedTape(
     )
   }
   // Data files of an encrypted set need its key (the labels above are plain).
-  await programDriveForSet(driver, tapeKeys(core.home), set, `media '${label}'`)
+  await programDriveForSet(driver, tapeKeys(core), set, `media '${label}'`)
   if (options.scan !== true) {
     if (await fastCatalogRestore(core, driver, id, ctx)) return 'fast'
     ctx.log('no catalog archive of this tape found')
@@ -308,7 +308,7 @@ export async function restoreMissingCatalog(
   const label = id.label.labelText
   if (!(await catalogMissing(core, { uuid: id.label.uuid, 'media-set-uuid': set.uuid }))) return
   try {
-    await programDriveForSet(driver, tapeKeys(core.home), set, `media '${label}'`)
+    await programDriveForSet(driver, tapeKeys(core), set, `media '${label}'`)
     if (await fastCatalogRestore(core, driver, id, ctx))
       ctx.log(`restored the catalog of '${label}'`)
     // Not an error (as in PBS): a later tape of the set may carry this tape's catalog.

@@ -68,7 +68,7 @@ export async function loadByLabel(
 ): Promise<void> {
   if (isCleaningTape(label))
     throw busy(`${label} is a cleaning cartridge; it cannot be loaded for reading or writing`)
-  const status = await changerStatus(handle)
+  let status = await changerStatus(handle)
   const drive = status.drives[driveNumber]
   if (!drive) throw new ApiError('not-found', `changer ${handle.name} has no drive ${driveNumber}`)
   if (drive['volume-tag'] === label) {
@@ -77,6 +77,12 @@ export async function loadByLabel(
   }
   const other = status.drives.find((d) => d['volume-tag'] === label)
   if (other) throw busy(`${label} is in drive ${other['drive-number']} of changer ${handle.name}`)
+  if (handle.createTape && !status.slots.some((s) => s['volume-tag'] === label)) {
+    // PBS's virtual drive creates an empty tape for a label it does not have.
+    log(`unable to find tape ${label} - creating it`)
+    await handle.createTape(label)
+    status = await changerStatus(handle)
+  }
   const slot = status.slots.find((s) => s['volume-tag'] === label)
   if (!slot) throw new ApiError('not-found', `${label} is not in changer ${handle.name}`)
   if (slot['import-export']) {

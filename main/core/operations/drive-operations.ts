@@ -315,7 +315,7 @@ export class DriveOperations {
     return this.driveTask(
       'scan-media',
       drive,
-      async (ctx, handle) => void (await scanTape(handle.driver, ctx, tapeKeys(this.core.home)))
+      async (ctx, handle) => void (await scanTape(handle.driver, ctx, tapeKeys(this.core)))
     )
   }
 

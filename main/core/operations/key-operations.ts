@@ -18,7 +18,7 @@ export class KeyOperations {
   readonly store: TapeKeyStore
 
   constructor(private readonly core: CoreServices) {
-    this.store = new TapeKeyStore(core.home)
+    this.store = new TapeKeyStore(core.home, core.keySealer)
   }
 
   private async withPools(keys: TapeKeyInfo[]): Promise<KeyInfoResult[]> {
@@ -30,6 +30,7 @@ export class KeyOperations {
       created: k.created,
       modified: k.modified,
       'has-plain-key': k.hasPlainKey,
+      storage: k.storage,
       pools: pools.filter((p) => p.encrypt?.toLowerCase() === k.fingerprint).map((p) => p.name)
     }))
   }
@@ -59,6 +60,15 @@ export class KeyOperations {
         kdf: args.kdf
       })
     )
+  }
+
+  async setStorage(args: ApiArgs<'key.set-storage'>): Promise<KeyInfoResult> {
+    return this.one(await this.store.setStorage(args.fingerprint, args.storage, args.password))
+  }
+
+  sealing(): ApiResult<'key.sealing'> {
+    const description = this.store.sealing
+    return description ? { available: true, description } : { available: false }
   }
 
   remove(fingerprint: string): Promise<void> {

@@ -4,6 +4,7 @@
  * only.
  */
 import type { ApiArgs, ApiResult, BackupJobStatus, PoolConfig } from '../api/contract'
+import { driveChangerName } from '../config/devices'
 import { toMediaRecord } from '../jobs/backup/media-records'
 import { Inventory } from '../media/inventory'
 import type { DriveContext, MediaRecord, PoolPolicy } from '../media/media-state'
@@ -30,7 +31,8 @@ async function mediaRecords(core: CoreServices): Promise<MediaRecord[]> {
 async function driveContext(core: CoreServices, name: string): Promise<DriveContext | undefined> {
   const drive = (await core.config.devices.listDrives()).find((d) => d.name === name)
   if (drive === undefined) return undefined
-  return drive.changer !== undefined ? { changer: drive.changer } : {}
+  const changer = driveChangerName(drive)
+  return changer !== undefined ? { changer } : {}
 }
 
 function toApi(p: NextMediaPreview): Omit<PoolPreview, 'media' | 'drive'> {
@@ -124,7 +126,8 @@ export async function withNextMediaLabels(
     const pool = pools.get(job.pool)
     const drive = drives.get(job.drive)
     if (pool === undefined || drive === undefined) return job
-    const ctx: DriveContext = drive.changer !== undefined ? { changer: drive.changer } : {}
+    const changer = driveChangerName(drive)
+    const ctx: DriveContext = changer !== undefined ? { changer } : {}
     const label = previewNextMedia(policyOf(pool), all, ctx, now).nextTape?.labelText
     return label !== undefined ? { ...job, 'next-media-label': label } : job
   })

@@ -11,14 +11,15 @@ import { serializeKeyConfig } from '../crypto/key-config'
 import { mediaSetKey } from '../crypto/media-set-key'
 import { TapeKeyStore } from '../crypto/tape-keys'
 import type { TapeDriver } from '../devices/tape-driver'
+import type { CoreServices } from '../tapedeck'
 import type { KeyConfigJson, MediaSetLabel } from '../format/media-set-label'
 import { isUnassignedMediaSet } from '../format/media-set-label'
 
 /** The part of the key store this module needs (tests can hand in a stub). */
 export type TapeKeys = Pick<TapeKeyStore, 'plainKey' | 'keyConfig'>
 
-export function tapeKeys(home: string): TapeKeys {
-  return new TapeKeyStore(home)
+export function tapeKeys(core: Pick<CoreServices, 'home' | 'keySealer'>): TapeKeys {
+  return new TapeKeyStore(core.home, core.keySealer)
 }
 
 /** `what` is encrypted with a key this home does not have. */

@@ -109,3 +109,17 @@ export async function printPaperKey(request: {
   if (!bridge) throw new Error('printing through the system dialog needs the desktop app')
   return bridge.printPaperKey(request)
 }
+
+/**
+ * Electron only: print a label sheet (`sheet`, the labels.preview arguments) or the calibration
+ * page at the exact paper size, or save its PDF (resolves to the PDF's path, or null).
+ */
+export async function printLabels(request: {
+  sheet?: ApiArgs<'labels.preview'>
+  calibrationPaper?: ApiArgs<'labels.calibration-page'>['paper']
+  to: 'print' | 'pdf'
+}): Promise<string | null> {
+  const bridge = getBridge()
+  if (!bridge) throw new Error('printing through the system dialog needs the desktop app')
+  return bridge.printLabels(plain(request))
+}

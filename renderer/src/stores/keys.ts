@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia'
+import { ref } from 'vue'
 import { call } from '@/api/client'
 import type { ApiArgs, TapeKeyInfo } from '@/api/contract'
 import { useConfigList } from './util'
@@ -32,6 +33,16 @@ export const useKeysStore = defineStore('keys', () => {
     await list.load()
     return info
   }
+  /** What seals keys in this process (the desktop app with a secret store); null elsewhere. */
+  const sealing = ref<string | null>(null)
+  async function load(): Promise<void> {
+    const [info] = await Promise.all([call('key.sealing', {}), list.load()])
+    sealing.value = info.available ? (info.description ?? 'the secret store') : null
+  }
+  async function setStorage(fingerprint: string, storage: 'file' | 'sealed'): Promise<void> {
+    await call('key.set-storage', { fingerprint, storage })
+    await list.load()
+  }
   async function remove(fingerprint: string): Promise<void> {
     await call('key.remove', { fingerprint })
     await list.load()
@@ -42,7 +53,9 @@ export const useKeysStore = defineStore('keys', () => {
     loading: list.loading,
     loaded: list.loaded,
     error: list.error,
-    load: list.load,
+    load,
+    sealing,
+    setStorage,
     create,
     changePassphrase,
     restore,

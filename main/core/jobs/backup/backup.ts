@@ -66,7 +66,7 @@ export async function runBackup(
 ): Promise<BackupSummary> {
   const { config: pool } = await core.config.pools.get(options.pool)
   // An encrypted pool without its key fails here, before any tape is touched.
-  const encryption = await poolEncryption(tapeKeys(core.home), pool.name, pool.encrypt)
+  const encryption = await poolEncryption(tapeKeys(core), pool.name, pool.encrypt)
   const { config: storeConfig } = await core.config.datastores.get(options.store)
   const store = await Datastore.open(storeConfig.path)
   const inventory = new Inventory(core.db)

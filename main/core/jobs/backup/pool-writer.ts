@@ -156,9 +156,12 @@ export class PoolWriter {
       ctx.log(
         `${next.kind} media '${media.labelText}' joins media set ${set.uuid} as seq ${set.seqNr}`
       )
+      const driveKey = this.driveKey(set)
+      // A drive without encryption (PBS virtual drive) refuses the key here, before anything
+      // is recorded or written.
+      if (driveKey) await this.driver.setEncryption(driveKey)
       await this.o.inventory.store({ label: labels.label, mediaSet: set })
       await this.o.catalog.beginTape(media.uuid, { ...set })
-      const driveKey = this.driveKey(set)
       await this.driver.rewind()
       await this.driver.spaceFilemarks(1)
       // Labels in clear (the key config in file 1 is what recovers the key), data files encrypted.

@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import type { ApiArgs, ApiResult } from '../../api/contract'
 import { invalidArgument } from '../../api/errors'
 import { parseDeviceAddress } from '../../config/device-path'
+import { driveChangerName } from '../../config/devices'
 import { isIndexFile } from '../../datastore/chunk-index'
 import { Datastore } from '../../datastore/datastore'
 import { DigestSet } from '../../datastore/digest-set'
@@ -138,7 +139,7 @@ export async function planRestore(core: CoreServices, args: RestorePlanArgs): Pr
   let driveNumber: number | undefined
   if (args.drive) {
     const { config } = await core.config.devices.drive(args.drive)
-    driveChanger = config.changer
+    driveChanger = driveChangerName(config)
     driveNumber = config['changer-drivenum'] ?? 0
   }
   const timing =

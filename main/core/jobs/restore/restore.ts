@@ -158,7 +158,7 @@ class RestoreJob {
       )
     }
     const fingerprint = members[0]['encryption-key-fingerprint']
-    const keys = tapeKeys(core.home)
+    const keys = tapeKeys(core)
     if (fingerprint) {
       ctx.log(`encryption key fingerprint: ${fingerprint}`)
       // Without the key nothing could be read: fail before the targets are touched.
