@@ -174,6 +174,10 @@ describe('PBS virtual drive from the command line', () => {
       expect(overLeom).toEqual([index.files - 1])
 
       run('home', 'datastore', 'create', 'back', '--path', path('back'))
+      // the plan finds both tapes in the drive's directory, its slots
+      const plan = run('home', 'restore', setUuid, 'back', '--drive', 'vdrive', '--plan-only')
+      expect(plan).not.toContain('OFFLINE')
+      expect(plan).toMatch(/VT0001 .*│ (slot \d+|in drive 0) of vdrive /)
       const restore = run('home', 'restore', setUuid, 'back', '--drive', 'vdrive')
       expect(restore).toContain("reading 'VT0002' (seq 1)")
       expect(await treeHashes(path('back'))).toEqual(await treeHashes(path('store')))

@@ -197,6 +197,10 @@ describe('LTO drive and SCSI changer on tgt over iSCSI', () => {
   it('restores the whole media set byte for byte', { timeout: 300_000 }, async () => {
     await createDatastore(path('back'), { prefixDirs: 'on-demand' })
     run('datastore', 'add', 'back', '--path', path('back'))
+    // the plan asks the library where the set's tapes are
+    const plan = run('restore', setUuid, 'back', '--drive', 'lto1', '--plan-only')
+    expect(plan).not.toContain('OFFLINE')
+    expect(plan).toMatch(/│ (slot \d+|in drive \d) of tgt /)
     const restore = run('restore', setUuid, 'back', '--drive', 'lto1')
     expect(restore).toContain('(seq 1)')
     expect(await treeHashes(path('back'))).toEqual(await treeHashes(path('store')))

@@ -10,5 +10,6 @@ export {
   DRIVE_STATUS_FILE,
   driveStatusJson,
   listTapeLabels,
+  readDriveStatus,
   type CurrentTape
 } from './layout'

@@ -24,7 +24,9 @@ import { Datastore } from '../../datastore/datastore'
 import { DigestSet } from '../../datastore/digest-set'
 import { parseSnapshotName, snapshotDir, snapshotName } from '../../datastore/layout'
 import { MANIFEST_BLOB_NAME } from '../../datastore/manifest'
+import { listTapeLabels, readDriveStatus } from '../../devices/pbs-virtual'
 import { VirtualLibrary } from '../../devices/virtual'
+import { openChanger } from '../../operations/devices'
 import type { TimingModel } from '../../devices/virtual/timing'
 import { CatalogStore } from '../../media/catalog-store'
 import type { SetSnapshot, TapeFile } from '../../media/catalog-types'
@@ -84,27 +86,77 @@ async function libraries(core: CoreServices, warnings: string[]): Promise<Librar
     } catch {
       continue
     }
-    if (address.transport !== 'vlib') continue
-    let library: VirtualLibrary | undefined
     try {
-      library = await VirtualLibrary.open(address.directory, { name: changer.name })
-      const status = await library.status()
-      info.timing.set(changer.name, status.timing)
-      for (const c of status.cartridges) {
-        info.mediaTypes.set(c['volume-tag'], c['media-type'])
-        info.places.set(c['volume-tag'], {
-          changer: changer.name,
-          ...(c.location === 'drive' ? { driveNumber: c['drive-number'] } : { slot: c.slot }),
-          ...(c.location === 'import-export' ? { importExport: true } : {})
-        })
+      if (address.transport === 'vlib') {
+        await virtualLibraryPlaces(info, changer.name, address.directory)
+      } else {
+        await changerPlaces(info, core, changer.name)
       }
     } catch (err) {
       warnings.push(`changer '${changer.name}': ${(err as Error).message}`)
-    } finally {
-      await library?.close().catch(() => undefined)
+    }
+  }
+  for (const drive of await core.config.devices.listDrives()) {
+    if (drive.type !== 'virtual') continue
+    try {
+      await pbsVirtualDrivePlaces(info, drive.name, drive.path)
+    } catch (err) {
+      warnings.push(`drive '${drive.name}': ${(err as Error).message}`)
     }
   }
   return info
+}
+
+async function virtualLibraryPlaces(info: LibraryInfo, name: string, directory: string) {
+  const library = await VirtualLibrary.open(directory, { name })
+  try {
+    const status = await library.status()
+    info.timing.set(name, status.timing)
+    for (const c of status.cartridges) {
+      info.mediaTypes.set(c['volume-tag'], c['media-type'])
+      info.places.set(c['volume-tag'], {
+        changer: name,
+        ...(c.location === 'drive' ? { driveNumber: c['drive-number'] } : { slot: c.slot }),
+        ...(c.location === 'import-export' ? { importExport: true } : {})
+      })
+    }
+  } finally {
+    await library.close().catch(() => undefined)
+  }
+}
+
+/** A SCSI library: what its barcode reader sees now. */
+async function changerPlaces(info: LibraryInfo, core: CoreServices, name: string) {
+  const handle = await openChanger(core, name)
+  try {
+    const status = await handle.changer.status()
+    for (const d of status.drives) {
+      const tag = d['volume-tag']
+      if (tag) info.places.set(tag, { changer: name, driveNumber: d['drive-number'] })
+    }
+    for (const slot of status.slots) {
+      const tag = slot['volume-tag']
+      if (!tag) continue
+      info.places.set(tag, {
+        changer: name,
+        slot: slot.slot,
+        ...(slot['import-export'] ? { importExport: true } : {})
+      })
+    }
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
+}
+
+/** A PBS virtual drive is its own changer: its slots are the tapes in its directory. */
+async function pbsVirtualDrivePlaces(info: LibraryInfo, name: string, directory: string) {
+  const loaded = (await readDriveStatus(directory))?.name
+  for (const [i, label] of (await listTapeLabels(directory)).entries()) {
+    info.places.set(label, {
+      changer: name,
+      ...(label === loaded ? { driveNumber: 0 } : { slot: i + 1 })
+    })
+  }
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
