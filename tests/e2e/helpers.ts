@@ -123,11 +123,30 @@ export async function openView(page: Page, view: string): Promise<void> {
 }
 
 export async function setTheme(page: Page, theme: 'light' | 'dark' | 'system'): Promise<void> {
-  await page.getByTestId(`theme-${theme}`).click()
+  const toggle = page.getByTestId(`theme-${theme}`)
+  // an open dialog's scrim covers the toggle; the click still belongs to it
+  if ((await page.locator('.v-overlay--active .v-overlay__scrim').count()) > 0) {
+    await toggle.dispatchEvent('click')
+  } else {
+    await toggle.click()
+  }
   const dark = theme === 'dark'
   if (theme !== 'system') {
     await page.locator(`.v-application.v-theme--${dark ? 'dark' : 'light'}`).waitFor()
   }
+}
+
+/** Screenshots `<name>-light` and `<name>-dark`, back to the light theme after. */
+export async function screenshotBothThemes(
+  page: Page,
+  name: string,
+  capture: (page: Page, name: string) => Promise<void> = screenshot
+): Promise<void> {
+  await setTheme(page, 'light')
+  await capture(page, `${name}-light`)
+  await setTheme(page, 'dark')
+  await capture(page, `${name}-dark`)
+  await setTheme(page, 'light')
 }
 
 /** Full-page screenshot to test-artifacts/screenshots/<name>.png (after animations settle). */

@@ -7,7 +7,7 @@ import {
   field,
   openView,
   screenshot,
-  setTheme,
+  screenshotBothThemes,
   startHarness,
   type Harness
 } from './helpers'
@@ -49,22 +49,7 @@ const row = (hint: string) =>
   page.getByTestId('keys-table').locator('tbody tr').filter({ hasText: hint })
 const preview = () => page.frameLocator('[data-testid="paperkey-preview"]')
 
-/** Like setTheme, but also while a dialog's scrim covers the toggle. */
-async function theme(value: 'light' | 'dark'): Promise<void> {
-  if ((await page.locator('.v-overlay--active .v-overlay__scrim').count()) === 0) {
-    return setTheme(page, value)
-  }
-  await page.getByTestId(`theme-${value}`).dispatchEvent('click')
-  await page.locator(`.v-application.v-theme--${value}`).waitFor()
-}
-
-async function bothThemes(name: string): Promise<void> {
-  await theme('light')
-  await screenshot(page, `${name}-light`)
-  await theme('dark')
-  await screenshot(page, `${name}-dark`)
-  await theme('light')
-}
+const bothThemes = (name: string) => screenshotBothThemes(page, name)
 
 describe('tape encryption keys', () => {
   it('explains keys when there are none', async () => {

@@ -11,7 +11,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { ApiArgs, ApiMethod, ApiResult } from '../../main/core/api/contract'
-import { field, openView, screenshot, setTheme, startHarness, type Harness } from './helpers'
+import {
+  field,
+  openView,
+  screenshot,
+  screenshotBothThemes,
+  startHarness,
+  type Harness
+} from './helpers'
 
 let h: Harness
 let page: Page
@@ -111,13 +118,7 @@ async function shot(name: string): Promise<void> {
   await screenshot(page, name)
 }
 
-async function bothThemes(name: string): Promise<void> {
-  await setTheme(page, 'light')
-  await shot(`${name}-light`)
-  await setTheme(page, 'dark')
-  await shot(`${name}-dark`)
-  await setTheme(page, 'light')
-}
+const bothThemes = (name: string) => screenshotBothThemes(page, name, (_, n) => shot(n))
 
 describe('labels view', () => {
   it('previews a range of 24 labels as the SVG page that prints', async () => {

@@ -6,7 +6,6 @@
  * snapshots listed by `media content` from the imported catalogs.
  */
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -22,13 +21,10 @@ import {
   cliJson,
   field,
   openView,
-  screenshot,
-  setTheme,
+  screenshotBothThemes,
   startHarness,
   type Harness
 } from './helpers'
-
-const PBS_VIRTUAL_DRIVE = join(__dirname, '..', '..', 'main', 'core', 'devices', 'pbs-virtual')
 
 let h: Harness
 let page: Page
@@ -56,28 +52,13 @@ afterAll(async () => {
   await h?.close()
 })
 
-/** Like setTheme, but also while the dialog's scrim covers the toggle. */
-async function theme(value: 'light' | 'dark'): Promise<void> {
-  if ((await page.locator('.v-overlay--active .v-overlay__scrim').count()) === 0) {
-    return setTheme(page, value)
-  }
-  await page.getByTestId(`theme-${value}`).dispatchEvent('click')
-  await page.locator(`.v-application.v-theme--${value}`).waitFor()
-}
-
-async function bothThemes(name: string): Promise<void> {
-  await theme('light')
-  await screenshot(page, `${name}-light`)
-  await theme('dark')
-  await screenshot(page, `${name}-dark`)
-  await theme('light')
-}
+const bothThemes = (name: string) => screenshotBothThemes(page, name)
 
 const dialog = () => page.getByTestId('pbs-import-dialog')
 const count = (kind: string, action: string) =>
   dialog().getByTestId(`pbs-count-${kind}-${action}`).textContent()
 
-describe.skipIf(!existsSync(PBS_VIRTUAL_DRIVE))('import from PBS wizard', () => {
+describe('import from PBS wizard', () => {
   it('is offered on the first start, next to the setup wizard', async () => {
     await openView(page, 'dashboard')
     const offer = page.getByTestId('setup-offer')
