@@ -37,6 +37,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'vm',
+          include: ['tests/vm/**/*.test.ts'],
+          environment: 'node'
+        }
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',

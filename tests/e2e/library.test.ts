@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
@@ -17,6 +19,7 @@ interface Drive {
   path: string
   changer?: string
   'changer-drivenum'?: number
+  'max-size'?: number
 }
 interface Changer {
   name: string
@@ -165,6 +168,51 @@ describe('library: drives and changers', () => {
     await expect
       .poll(async () => (await changerRow('robot1').textContent()) ?? '')
       .not.toContain('lto1')
+  })
+
+  it('creates a PBS virtual drive: a directory, a tape size, no changer', async () => {
+    const dir = join(h.home, 'pbs-tapes')
+    await page.getByTestId('add-drive').click()
+    const dialog = page.getByTestId('drive-dialog')
+    await dialog.waitFor()
+    await page.getByTestId('drive-type').click()
+    await page.getByRole('option', { name: /PBS virtual drive/ }).click()
+    await page.getByTestId('drive-virtual-note').waitFor()
+    expect(await page.getByTestId('drive-changer').count()).toBe(0)
+    await field(page, 'drive-name').fill('pbsvd')
+    await field(page, 'drive-path').fill(dir)
+    await field(page, 'drive-max-size').fill('16')
+    await screenshot(page, 'drive-editor-virtual')
+    await page.getByTestId('form-save').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await driveRow('pbsvd').waitFor()
+    expect(cliJson<Drive[]>(h.home, ['drive', 'list'])).toContainEqual({
+      name: 'pbsvd',
+      type: 'virtual',
+      path: dir,
+      'max-size': 16 * 1024 * 1024
+    })
+    expect(await readConfig(h.home, 'tape.cfg')).toContain(
+      `virtual: pbsvd\n\tmax-size 16777216\n\tpath ${dir}\n`
+    )
+    expect(existsSync(dir)).toBe(true)
+
+    // editing keeps the kind and the directory, and changes the tape size
+    await page.getByTestId('edit-drive-pbsvd').click()
+    await dialog.waitFor()
+    await expect.poll(() => field(page, 'drive-max-size').inputValue()).toBe('16')
+    expect(await field(page, 'drive-path').isDisabled()).toBe(true)
+    await field(page, 'drive-max-size').fill('32')
+    await page.getByTestId('form-save').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await expect
+      .poll(() => cliJson<Drive[]>(h.home, ['drive', 'list']).find((d) => d.name === 'pbsvd'))
+      .toMatchObject({ 'max-size': 32 * 1024 * 1024 })
+
+    await page.getByTestId('remove-drive-pbsvd').click()
+    await page.getByTestId('confirm-ok').click()
+    await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' })
+    await driveRow('pbsvd').waitFor({ state: 'detached' })
   })
 
   it('looks right in both themes', async () => {

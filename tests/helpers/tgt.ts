@@ -29,7 +29,8 @@ export interface TgtRig {
   stop(): Promise<void>
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on (free a moment ago: for a rig, or to be refused). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

@@ -97,6 +97,14 @@ describe('PBS virtual drive from the command line', () => {
     ])
     expect(refused.code).not.toBe(0)
     expect(refused.stderr).toContain('absolute directory')
+
+    // the tape size can change later; changer options never apply to a drive that is its own changer
+    run('home', 'drive', 'update', 'vdrive', '--max-size', '8MiB')
+    expect(json('home', 'drive', 'config', 'vdrive')).toMatchObject({ 'max-size': 8 * MIB })
+    run('home', 'drive', 'update', 'vdrive', '--max-size', '4MiB')
+    const changer = tapedeck(path('home'), ['drive', 'update', 'vdrive', '--changer-drivenum', '1'])
+    expect(changer.code).not.toBe(0)
+    expect(changer.stderr).toContain('its own changer')
   })
 
   it(
@@ -113,6 +121,14 @@ describe('PBS virtual drive from the command line', () => {
       expect(await readFile(join(tapes(), 'drive-status.json'), 'utf8')).toBe(
         '{\n  "current_tape": null\n}'
       )
+      // As PBS: an empty virtual drive unloads and ejects without complaint, cleaning has nothing
+      // to do, and there is no mail slot to export a tape to.
+      run('home', 'unload', '--drive', 'vdrive')
+      run('home', 'eject', '--drive', 'vdrive')
+      expect(run('home', 'clean', '--drive', 'vdrive')).toContain('there is nothing to clean')
+      const exported = tapedeck(path('home'), ['export-media', 'VT0002', '--drive', 'vdrive'])
+      expect(exported.code).not.toBe(0)
+      expect(exported.stderr).toContain('no import/export slot')
       const labelled = run('home', 'barcode-label', '--drive', 'vdrive', '--pool', 'daily')
       expect(labelled).toContain("media 'VT0001' already inventorized, skipping")
       expect(labelled).toContain('writing media label VT0002')

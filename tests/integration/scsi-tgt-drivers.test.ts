@@ -237,6 +237,19 @@ describe('LTO drive and SCSI changer on tgt over iSCSI', () => {
     ).toBeUndefined()
   })
 
+  it('cleans a drive with the CLN cartridge and puts it back into its slot', () => {
+    const out = run('clean', '--drive', 'lto0')
+    expect(out).toContain('loading cleaning cartridge CLN001CU from slot 12 into drive 0')
+    expect(out).toContain('drive cleaned successfully')
+    const status = json<ChangerEntry[]>('changer', 'status', 'tgt')
+    expect(status.find((e) => e['entry-kind'] === 'slot' && e['entry-id'] === 12)).toMatchObject({
+      'label-text': 'CLN001CU'
+    })
+    expect(
+      status.find((e) => e['entry-kind'] === 'drive' && e['entry-id'] === 0)
+    ).not.toHaveProperty('label-text')
+  })
+
   it('reports what tgt refuses: moves into full or out of empty slots, erasing a written tape', () => {
     const slots = json<ChangerEntry[]>('changer', 'status', 'tgt').filter(
       (e) => e['entry-kind'] === 'slot'

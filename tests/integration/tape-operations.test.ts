@@ -229,10 +229,10 @@ describe('virtual library operations', () => {
     })
   })
 
-  it('says plainly that local SCSI devices (SG_IO) are not supported yet', async () => {
+  it('says plainly that a local device node is not a SCSI generic device', async () => {
     await core.api.invoke('drive.create', { name: 'hh8', path: '/dev/null' })
     const { info } = await task(core.api.invoke('drive.rewind', { drive: 'hh8' }))
-    expect(info.status).toContain('the SG_IO transport for local SCSI devices is not built yet')
+    expect(info.status).toContain('/dev/null is not a SCSI generic device')
   })
 
   it('cleans a drive that asks for it, step by step, and uses up the cleaning cartridge', async () => {

@@ -1,7 +1,43 @@
 import { type Command, Option } from 'commander'
-import type { ApiArgs, ChangerConfig, DriveConfig } from '../../core/api/contract'
-import type { Run } from '../context'
+import type {
+  ApiArgs,
+  ChangerConfig,
+  DeviceScan,
+  DriveConfig,
+  ScannedChanger,
+  ScannedDrive
+} from '../../core/api/contract'
+import type { CliContext, Run } from '../context'
+import type { Column } from '../output'
 import { boolean, collect, defined, integer, size } from '../options'
+
+const PORTAL_OPTION = [
+  '--iscsi-portal <host[:port]>',
+  'scan the targets behind this iSCSI portal instead of this machine (port default 3260)'
+] as const
+
+/** PBS's `drive scan` / `changer scan` columns. */
+const DEVICE_COLUMNS: Column<ScannedChanger | ScannedDrive>[] = [
+  { header: 'path', value: (d) => d.path },
+  { header: 'vendor', value: (d) => d.vendor },
+  { header: 'model', value: (d) => d.model },
+  { header: 'serial', value: (d) => d.serial }
+]
+const CHANGER_COLUMN: Column<ScannedDrive> = {
+  header: 'changer',
+  value: (d) => d['changer-path']
+}
+const DRIVENUM_COLUMN: Column<ScannedDrive> = {
+  header: 'changer-drivenum',
+  value: (d) => d['changer-drivenum']
+}
+
+/** Scans, and says on stderr what could not be read (stdout stays the table or the JSON). */
+async function scan(ctx: CliContext, iscsiPortal: string | undefined): Promise<DeviceScan> {
+  const result = await ctx.call('devices.scan', defined({ 'iscsi-portal': iscsiPortal }))
+  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`)
+  return result
+}
 
 export function registerDriveCommands(program: Command, run: Run): void {
   const drive = program.command('drive').description('Configure tape drives (tape.cfg)')
@@ -21,6 +57,21 @@ export function registerDriveCommands(program: Command, run: Run): void {
             header: 'changer-drivenum',
             value: (d) => (d.changer ? (d['changer-drivenum'] ?? 0) : undefined)
           }
+        ])
+      })
+    )
+
+  drive
+    .command('scan')
+    .description('List the tape drives of this machine (or of an iSCSI portal)')
+    .option(...PORTAL_OPTION)
+    .action(
+      run(async (ctx, o) => {
+        const { drives } = await scan(ctx, o.iscsiPortal)
+        const placed = drives.some((d) => d['changer-path'] !== undefined)
+        ctx.out.list<ScannedDrive>(drives, [
+          ...DEVICE_COLUMNS,
+          ...(placed ? [CHANGER_COLUMN, DRIVENUM_COLUMN] : [])
         ])
       })
     )
@@ -77,6 +128,7 @@ export function registerDriveCommands(program: Command, run: Run): void {
     .option('--path <path>', 'device path')
     .option('--changer <changer>', 'changer this drive sits in')
     .option('--changer-drivenum <n>', 'drive number inside the changer', integer(0, 255))
+    .option('--max-size <size>', 'bytes per tape of a virtual drive', size)
     .option(
       '--delete <property>',
       'remove a property: changer, changer-drivenum (repeatable)',
@@ -92,6 +144,7 @@ export function registerDriveCommands(program: Command, run: Run): void {
             path: o.path,
             changer: o.changer,
             'changer-drivenum': o.changerDrivenum,
+            'max-size': o.maxSize,
             delete: o.delete as ApiArgs<'drive.update'>['delete'],
             digest: o.digest
           })
@@ -127,6 +180,34 @@ export function registerChangerCommands(program: Command, run: Run): void {
           { header: 'export-slots', value: (c) => c['export-slots'] },
           { header: 'eject-before-unload', value: (c) => c['eject-before-unload'] }
         ])
+      })
+    )
+
+  changer
+    .command('scan')
+    .description('List the changers of this machine (or of an iSCSI portal) and the drives in them')
+    .option(...PORTAL_OPTION)
+    .action(
+      run(async (ctx, o) => {
+        const { changers, drives } = await scan(ctx, o.iscsiPortal)
+        const inside = (path: string) => drives.filter((d) => d['changer-path'] === path)
+        if (!ctx.out.isText) {
+          ctx.out.json(changers.map((c) => ({ ...c, drives: inside(c.path) })))
+          return
+        }
+        ctx.out.list(changers, DEVICE_COLUMNS)
+        for (const changer of changers) {
+          const own = inside(changer.path).sort(
+            (a, b) => a['changer-drivenum']! - b['changer-drivenum']!
+          )
+          if (own.length === 0) continue
+          ctx.out.line(`\nDrives in ${changer.path}:`)
+          ctx.out.list<ScannedDrive>(own, [
+            DRIVENUM_COLUMN,
+            ...DEVICE_COLUMNS,
+            { header: 'matched-by', value: (d) => d['changer-match'] }
+          ])
+        }
       })
     )
 

@@ -465,6 +465,34 @@ export function registerTapeCommands(program: Command, run: Run): void {
       })
     )
 
+  program
+    .command('volume-statistics')
+    .description('Volume statistics of the loaded tape (SCSI log page 17h)')
+    .addOption(driveOption())
+    .action(
+      run(async (ctx, o) => {
+        const stats = await ctx.call('drive.volume-statistics', {
+          drive: await drive(ctx, o.drive)
+        })
+        ctx.out.object(stats)
+      })
+    )
+
+  program
+    .command('cartridge-memory')
+    .description('Cartridge memory of the loaded tape (medium auxiliary memory attributes)')
+    .addOption(driveOption())
+    .action(
+      run(async (ctx, o) => {
+        const list = await ctx.call('drive.cartridge-memory', { drive: await drive(ctx, o.drive) })
+        ctx.out.list(list, [
+          { header: 'id', value: (a) => `0x${a.id.toString(16).padStart(4, '0')}` },
+          { header: 'name', value: (a) => a.name },
+          { header: 'value', value: (a) => a.value }
+        ])
+      })
+    )
+
   const media = program.command('media').description('The media inventory')
   media
     .command('list')

@@ -84,6 +84,38 @@ const ExportSlots = z
     'export-slots must be a comma separated list of slot numbers'
   )
 
+// Device discovery (`drive scan` / `changer scan`, the scan wizard)
+
+const ScannedDeviceFields = {
+  path: z.string(),
+  vendor: z.string(),
+  model: z.string(),
+  revision: z.string(),
+  serial: z.string(),
+  'sg-device': z.string().optional(),
+  'tape-device': z.string().optional()
+}
+
+export const ScannedDrive = z.strictObject({
+  kind: z.literal('tape'),
+  ...ScannedDeviceFields,
+  'changer-path': z.string().optional(),
+  'changer-drivenum': z.number().int().min(0).optional(),
+  'changer-match': z.enum(['serial', 'order']).optional()
+})
+
+export const ScannedChanger = z.strictObject({
+  kind: z.literal('changer'),
+  ...ScannedDeviceFields,
+  'drive-serials': z.array(z.string().nullable()).optional()
+})
+
+export const DeviceScan = z.strictObject({
+  changers: z.array(ScannedChanger),
+  drives: z.array(ScannedDrive),
+  warnings: z.array(z.string())
+})
+
 // Drive and changer operations
 
 export const LabelText = z
@@ -125,6 +157,55 @@ export const DriveStatusInfo = z.strictObject({
   'medium-passes': z.number().optional(),
   'volume-mounts': z.number().optional(),
   density: z.string().optional()
+})
+
+const counter = z.number().int().min(0)
+/** PBS `Lp17VolumeStatistics` (LOG SENSE page 17h); byte counters in bytes. */
+export const VolumeStatisticsInfo = z.strictObject({
+  'volume-mounts': counter,
+  'volume-datasets-written': counter,
+  'volume-recovered-write-data-errors': counter,
+  'volume-unrecovered-write-data-errors': counter,
+  'volume-write-servo-errors': counter,
+  'volume-unrecovered-write-servo-errors': counter,
+  'volume-datasets-read': counter,
+  'volume-recovered-read-errors': counter,
+  'volume-unrecovered-read-errors': counter,
+  'last-mount-unrecovered-write-errors': counter,
+  'last-mount-unrecovered-read-errors': counter,
+  'last-mount-bytes-written': counter,
+  'last-mount-bytes-read': counter,
+  'lifetime-bytes-written': counter,
+  'lifetime-bytes-read': counter,
+  'last-load-write-compression-ratio': counter,
+  'last-load-read-compression-ratio': counter,
+  'medium-mount-time': counter,
+  'medium-ready-time': counter,
+  'total-native-capacity': counter,
+  'total-used-native-capacity': counter,
+  'write-protect': z.boolean(),
+  worm: z.boolean(),
+  'beginning-of-medium-passes': counter,
+  'middle-of-tape-passes': counter,
+  serial: z.string()
+})
+
+/** PBS `MamAttribute`: one cartridge-memory attribute. */
+export const CartridgeMemoryEntry = z.strictObject({
+  id: z.number().int().min(0).max(0xffff),
+  name: z.string(),
+  value: z.string()
+})
+
+/** What a TapeAlert flag means and what to do (tape-alert-advice.ts). */
+export const TapeAlertFlagInfo = z.strictObject({
+  name: z.string(),
+  flag: z.number().int().min(1).max(64),
+  severity: z.enum(['information', 'warning', 'critical']),
+  title: z.string(),
+  meaning: z.string(),
+  action: z.string(),
+  remedy: z.enum(['clean', 'retire-tape', 'replace-cleaning-tape', 'service', 'check', 'none'])
 })
 
 export const InventoryEntry = z.strictObject({
@@ -508,6 +589,8 @@ export const API = {
       path: DrivePath.optional(),
       changer: ChangerName.optional(),
       'changer-drivenum': z.number().int().min(0).max(255).optional(),
+      /** Bytes per tape; virtual drives only. */
+      'max-size': z.number().int().positive().optional(),
       delete: z.array(z.enum(['changer', 'changer-drivenum'])).optional(),
       ...withDigest
     }),
@@ -541,6 +624,11 @@ export const API = {
     Void
   ),
   'changer.remove': method(z.strictObject({ name: ChangerName, ...withDigest }), Void),
+  /** Drives and changers on this machine, or behind an iSCSI portal (`HOST[:PORT]`). */
+  'devices.scan': method(
+    z.strictObject({ 'iscsi-portal': z.string().min(1).max(300).optional() }),
+    DeviceScan
+  ),
 
   'vlib.create': method(
     z.strictObject({
@@ -669,6 +757,15 @@ export const API = {
     z.strictObject({ drive: DriveName }),
     z.strictObject({ file: z.number().int(), block: z.number().int() })
   ),
+  /** PBS `proxmox-tape volume-statistics`; error code 'not-supported' when the drive has none. */
+  'drive.volume-statistics': method(z.strictObject({ drive: DriveName }), VolumeStatisticsInfo),
+  /** PBS `proxmox-tape cartridge-memory`; error code 'not-supported' when the drive has none. */
+  'drive.cartridge-memory': method(
+    z.strictObject({ drive: DriveName }),
+    z.array(CartridgeMemoryEntry)
+  ),
+  /** Every TapeAlert flag with its meaning and advice (no drive is opened). */
+  'drive.tape-alert-flags': method(Empty, z.array(TapeAlertFlagInfo)),
   /** PBS `proxmox-tape backup`: datastore snapshots into the pool's current media set. */
   'tape.backup': method(
     z.strictObject({
@@ -1192,8 +1289,14 @@ export type DatastoreSnapshot = z.output<typeof DatastoreSnapshot>
 export type VerifyResult = z.output<typeof VerifyResult>
 export type TaskInfo = z.output<typeof TaskInfo>
 export type ChangerStatusEntry = z.output<typeof ChangerStatusEntry>
+export type ScannedDrive = z.output<typeof ScannedDrive>
+export type ScannedChanger = z.output<typeof ScannedChanger>
+export type DeviceScan = z.output<typeof DeviceScan>
 export type MediaLabelInfo = z.output<typeof MediaLabelInfo>
 export type DriveStatusInfo = z.output<typeof DriveStatusInfo>
+export type VolumeStatisticsInfo = z.output<typeof VolumeStatisticsInfo>
+export type CartridgeMemoryEntry = z.output<typeof CartridgeMemoryEntry>
+export type TapeAlertFlagInfo = z.output<typeof TapeAlertFlagInfo>
 export type InventoryEntry = z.output<typeof InventoryEntry>
 export type TaskProgress = z.output<typeof TaskProgress>
 export type TaskLogLine = z.output<typeof TaskLogLine>

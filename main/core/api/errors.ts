@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'busy',
   'unauthorized',
   'cancelled',
+  /** The device cannot do this at all (a drive without cartridge memory, …). */
+  'not-supported',
   'internal'
 ] as const
 

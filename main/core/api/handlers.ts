@@ -10,8 +10,9 @@ import { diskUsage, scanDatastore } from '../datastore/scan'
 import { forgetScan, lastScan, recordScan } from '../datastore/scan-records'
 import { forgetVerifications, lastVerification } from '../datastore/verify-records'
 import { formatIso, localTimeZone, parseTimeArg } from '../util/time'
-import { invalidArgument } from './errors'
+import { invalidArgument, notFound } from './errors'
 import type { Handlers } from './router'
+import { TAPE_ALERT_ADVICE } from '../devices/tape-alert-advice'
 import { backup } from '../jobs/backup/backup'
 import { mediaContent } from '../media/media-content'
 import { MediaAdmin } from '../media/media-admin'
@@ -25,6 +26,8 @@ import { startDemoSetup } from '../operations/demo-setup'
 import { checkPoolKey, tapeKeys } from '../operations/tape-encryption'
 import { calibrationSheet, labelSheetPdf, labelSheetPreview } from '../labels/label-sheets'
 import type { CoreOperations } from '../tapedeck'
+import { DiscoveryError } from '../devices/discovery/iscsi-portal'
+import { scanDevices } from '../devices/discovery/scan'
 import {
   addFault,
   createLibrary,
@@ -82,6 +85,18 @@ export function timespanPreview(span: string) {
   }
 }
 
+/** A scan that could not look (bad portal, unreachable, no targets) names why. */
+async function scanForDevices(iscsiPortal: string | undefined) {
+  try {
+    return await scanDevices({ iscsiPortal })
+  } catch (err) {
+    if (err instanceof DiscoveryError) {
+      throw err.reason === 'bad-address' ? invalidArgument(err.message) : notFound(err.message)
+    }
+    throw err
+  }
+}
+
 export function createHandlers(core: CoreOperations): Handlers {
   const { devices, pools, datastores } = core.config
   const drives = core.drives
@@ -105,6 +120,7 @@ export function createHandlers(core: CoreOperations): Handlers {
     'changer.create': (args) => devices.createChanger(args),
     'changer.update': (args) => devices.updateChanger(args),
     'changer.remove': ({ name, digest }) => devices.removeChanger(name, digest),
+    'devices.scan': (args) => scanForDevices(args['iscsi-portal']),
 
     'vlib.create': (args) => createLibrary(core, args),
     'vlib.fault-add': (args) => addFault(core, args),
@@ -131,6 +147,9 @@ export function createHandlers(core: CoreOperations): Handlers {
       catalogMedia(core, a.drive, { force: a.force, scan: a.scan, labelText: a['label-text'] }),
     'drive.scan': (a) => drives.scan(a.drive),
     'drive.eod': (a) => drives.moveToEndOfData(a.drive),
+    'drive.volume-statistics': (a) => drives.volumeStatistics(a.drive),
+    'drive.cartridge-memory': (a) => drives.cartridgeMemory(a.drive),
+    'drive.tape-alert-flags': async () => [...TAPE_ALERT_ADVICE],
     'tape.backup': (a) => backup(core, a),
     'tape.restore': (a) => restore(core, a),
     'tape.restore-plan': (a) => planRestore(core, a),

@@ -168,6 +168,12 @@ export class DeviceConfig {
       const deleted = new Set<string>(args.delete ?? [])
       if (deleted.has('changer')) deleted.add('changer-drivenum')
       deleteProperties(section, [...deleted])
+      if (args['max-size'] !== undefined && section.type !== 'virtual') {
+        throw invalidArgument('max-size is for virtual drives only')
+      }
+      if (section.type === 'virtual' && (args.changer ?? args['changer-drivenum']) !== undefined) {
+        throw invalidArgument('a virtual drive is its own changer; it takes no changer options')
+      }
       if (path !== undefined) {
         if (section.type !== 'lto') {
           throw invalidArgument(
@@ -179,7 +185,8 @@ export class DeviceConfig {
       setProperties(section, {
         path,
         changer: args.changer,
-        'changer-drivenum': args['changer-drivenum']
+        'changer-drivenum': args['changer-drivenum'],
+        'max-size': args['max-size']
       })
       assertChangerSlot(sections, section)
     }, args.digest)

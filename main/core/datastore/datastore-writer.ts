@@ -5,6 +5,7 @@
  * replaces — never a finished snapshot with missing parts.
  */
 import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
 import {
   mkdir,
   open,
@@ -21,6 +22,7 @@ import {
 import { dirname, join, sep } from 'node:path'
 import { FormatError } from '../format/format-error'
 import { writeFileAtomic } from '../util/atomic-write'
+import { AlignedBuffers, openForDirectWrite, writeWholeFile } from '../util/direct-io'
 import {
   CHUNK_DIR,
   OWNER_FILE,
@@ -108,6 +110,12 @@ export async function createDatastore(
 /** Writes chunk files and snapshots into an existing datastore. */
 export class DatastoreWriter {
   private realRoot: string | undefined
+  /**
+   * Chunk files are written past the page cache while the file system allows it (util/direct-io):
+   * a restore writes gigabytes the machine will not read again soon.
+   */
+  private direct = true
+  private readonly aligned = new AlignedBuffers(16)
 
   constructor(readonly root: string) {}
 
@@ -141,15 +149,15 @@ export class DatastoreWriter {
     const tmp = `${path}.tmp_${process.pid}_${randomBytes(4).toString('hex')}`
     let handle
     try {
-      handle = await open(tmp, 'wx', 0o644)
+      handle = await this.openChunkTemp(tmp)
     } catch (err) {
       if (!isMissing(err)) throw err
       // A store created without all prefix directories (allowed by PBS when it was copied).
       await mkdir(join(this.root, CHUNK_DIR, digestHex.slice(0, 4)), { recursive: true })
-      handle = await open(tmp, 'wx', 0o644)
+      handle = await this.openChunkTemp(tmp)
     }
     try {
-      await handle.writeFile(raw)
+      await writeWholeFile(handle, this.direct, raw, this.aligned)
       await handle.close()
       await rename(tmp, path)
       this.unsynced.push(path)
@@ -159,6 +167,13 @@ export class DatastoreWriter {
       throw err
     }
     return replacing ? 'replaced' : 'inserted'
+  }
+
+  private async openChunkTemp(path: string) {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
+    const { fh, direct } = await openForDirectWrite(path, flags, 0o644, this.direct)
+    this.direct = direct
+    return fh
   }
 
   /** Forces every chunk written since the last flush, and their directory entries, to disk. */

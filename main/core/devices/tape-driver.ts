@@ -32,6 +32,47 @@ export interface DriveStatus {
   density?: string
 }
 
+/**
+ * Volume statistics of the loaded cartridge with PBS's field names (`Lp17VolumeStatistics`, LOG
+ * SENSE page 17h). Byte counters are bytes (the page counts 10^6 bytes); a driver reports what it
+ * really knows and 0 for counters it does not keep, as a drive without a parameter would.
+ */
+export interface VolumeStatistics {
+  'volume-mounts': number
+  'volume-datasets-written': number
+  'volume-recovered-write-data-errors': number
+  'volume-unrecovered-write-data-errors': number
+  'volume-write-servo-errors': number
+  'volume-unrecovered-write-servo-errors': number
+  'volume-datasets-read': number
+  'volume-recovered-read-errors': number
+  'volume-unrecovered-read-errors': number
+  'last-mount-unrecovered-write-errors': number
+  'last-mount-unrecovered-read-errors': number
+  'last-mount-bytes-written': number
+  'last-mount-bytes-read': number
+  'lifetime-bytes-written': number
+  'lifetime-bytes-read': number
+  'last-load-write-compression-ratio': number
+  'last-load-read-compression-ratio': number
+  'medium-mount-time': number
+  'medium-ready-time': number
+  'total-native-capacity': number
+  'total-used-native-capacity': number
+  'write-protect': boolean
+  worm: boolean
+  'beginning-of-medium-passes': number
+  'middle-of-tape-passes': number
+  serial: string
+}
+
+/** One cartridge-memory (MAM) attribute as PBS lists it: id, PBS's name, value as text. */
+export interface CartridgeMemoryAttribute {
+  id: number
+  name: string
+  value: string
+}
+
 export interface TapeDriver extends BlockSink, BlockSource {
   readonly name: string
   status(): Promise<DriveStatus>
@@ -64,6 +105,14 @@ export interface TapeDriver extends BlockSink, BlockSource {
    * cleared when the handle is closed and never logged.
    */
   setEncryption(key: Uint8Array | undefined): Promise<void>
+  /**
+   * Volume statistics of the loaded cartridge (PBS `volume-statistics`). Absent on drives that
+   * have none at all (PBS virtual drives); a DriveError with code 'not-supported' when the device
+   * refuses the command.
+   */
+  volumeStatistics?(): Promise<VolumeStatistics>
+  /** Cartridge memory of the loaded cartridge (PBS `cartridge-memory`); absent or refused as above. */
+  cartridgeMemory?(): Promise<CartridgeMemoryAttribute[]>
   /** Release the device; the cartridge stays where it is. */
   close(): Promise<void>
 }

@@ -22,6 +22,11 @@ export interface ChangerHandle {
   exportSlots: number[]
   /** A changer that makes a blank tape for a label it does not have (a PBS virtual drive). */
   createTape?: (label: string) => Promise<void>
+  /**
+   * The drive is its own changer (a PBS virtual drive). As in PBS: ejecting an empty drive
+   * succeeds, there is nowhere to export a tape to, and cleaning has nothing to do.
+   */
+  driveIsChanger?: true
   close(): Promise<void>
 }
 
@@ -85,6 +90,7 @@ async function openPbsVirtualDrive(config: DriveConfig): Promise<DriveHandle> {
       driveNumber: 0,
       exportSlots: [],
       createTape: (label) => drive.createTape(label),
+      driveIsChanger: true,
       close: async () => undefined
     },
     close: () => drive.close()

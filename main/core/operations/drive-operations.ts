@@ -3,7 +3,15 @@
  * Everything that moves or writes a tape runs as a task holding the drive lock.
  */
 import { ApiError, invalidArgument } from '../api/errors'
-import type { ApiArgs, ChangerStatusEntry, DriveStatusInfo, MediaLabelInfo } from '../api/contract'
+import type {
+  ApiArgs,
+  CartridgeMemoryEntry,
+  ChangerStatusEntry,
+  DriveStatusInfo,
+  MediaLabelInfo,
+  VolumeStatisticsInfo
+} from '../api/contract'
+import { DriveError } from '../devices/tape-driver'
 import { isCleaningTape, type ChangerStatus } from '../devices/media-changer'
 import { NIL_UUID } from '../format/uuid-bytes'
 import { Inventory, type MediaId } from '../media/inventory'
@@ -176,6 +184,8 @@ export class DriveOperations {
   async unload(drive: string, targetSlot?: number) {
     return this.driveTask('unload-media', drive, (ctx, handle) => {
       const changer = requireChanger(handle)
+      // PBS ignores the target slot of a virtual drive and empties it, loaded or not.
+      if (changer.driveIsChanger) return handle.driver.eject()
       return unloadDrive(changer, changer.driveNumber, targetSlot, ctx.log)
     })
   }
@@ -183,16 +193,24 @@ export class DriveOperations {
   async exportMedia(drive: string, labelText: string) {
     return this.driveTask('export-media', drive, async (ctx, handle) => {
       const changer = requireChanger(handle)
+      if (changer.driveIsChanger) {
+        throw invalidArgument(
+          `drive '${drive}' is a PBS virtual drive: it has no import/export slot to export ${labelText} to`
+        )
+      }
       await exportByLabel(changer, labelText, ctx.log)
       const entry = await this.inventory.findByLabelText(labelText)
       if (entry) await this.inventory.setLocation(entry.uuid, 'offline')
     })
   }
 
-  /** Eject: with a changer, put the tape back into its slot; a standalone drive ejects it. */
+  /**
+   * Eject: with a changer, put the tape back into its slot; a standalone drive ejects it, and so
+   * does a PBS virtual drive (which, as in PBS, succeeds when it is empty already).
+   */
   async eject(drive: string) {
     return this.driveTask('eject-media', drive, async (ctx, handle) => {
-      if (handle.changer) {
+      if (handle.changer && !handle.changer.driveIsChanger) {
         await unloadDrive(handle.changer, handle.changer.driveNumber, undefined, ctx.log)
       } else {
         ctx.log('ejecting media')
@@ -240,6 +258,10 @@ export class DriveOperations {
   async clean(drive: string) {
     return this.driveTask('clean-drive', drive, async (ctx, handle) => {
       const changer = requireChanger(handle)
+      if (changer.driveIsChanger) {
+        ctx.log(`drive ${drive} is a PBS virtual drive: there is nothing to clean`)
+        return
+      }
       const n = changer.driveNumber
       let status = await changerStatus(changer)
       if (status.drives[n]?.full) {
@@ -397,6 +419,30 @@ export class DriveOperations {
     })
   }
 
+  /** PBS `volume-statistics`: LOG SENSE page 17h of a drive, the recorded use of a virtual tape. */
+  async volumeStatistics(drive: string): Promise<VolumeStatisticsInfo> {
+    const why = await this.noHealthData(drive)
+    return this.withDrive(drive, 'volume-statistics', ({ driver }) =>
+      unlessUnsupported(drive, 'volume statistics are', driver.volumeStatistics?.bind(driver), why)
+    )
+  }
+
+  /** PBS `cartridge-memory`: the MAM attributes of the loaded cartridge. */
+  async cartridgeMemory(drive: string): Promise<CartridgeMemoryEntry[]> {
+    const why = await this.noHealthData(drive)
+    return this.withDrive(drive, 'cartridge-memory', ({ driver }) =>
+      unlessUnsupported(drive, 'cartridge memory is', driver.cartridgeMemory?.bind(driver), why)
+    )
+  }
+
+  /** Why a drive's driver may lack volume statistics and cartridge memory altogether. */
+  private async noHealthData(drive: string): Promise<string> {
+    const { config } = await this.core.config.devices.drive(drive)
+    return config.type === 'virtual'
+      ? ': a PBS virtual drive keeps neither log pages nor cartridge memory (as in PBS)'
+      : ''
+  }
+
   /** Changer status; tapes seen in drives and storage slots are recorded as online there. */
   async changerStatus(name: string): Promise<ChangerStatusEntry[]> {
     const handle = await openChanger(this.core, name)
@@ -416,5 +462,27 @@ export class DriveOperations {
     } finally {
       await handle.close()
     }
+  }
+}
+
+/**
+ * Runs an optional drive query. A driver without it and a device that refuses the command both
+ * answer with the API code 'not-supported', so clients can show it as a fact about the drive, not
+ * as a failure.
+ */
+async function unlessUnsupported<T>(
+  drive: string,
+  what: string,
+  query: (() => Promise<T>) | undefined,
+  why: string
+): Promise<T> {
+  if (!query) throw new ApiError('not-supported', `${what} not supported by drive '${drive}'${why}`)
+  try {
+    return await query()
+  } catch (err) {
+    if (err instanceof DriveError && (err as { code?: unknown }).code === 'not-supported') {
+      throw new ApiError('not-supported', err.message)
+    }
+    throw err
   }
 }

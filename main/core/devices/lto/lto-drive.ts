@@ -10,7 +10,13 @@
  * after a TransportError: the position is then unknown until the next REWIND.
  */
 import { BLOCK_SIZE } from '../../format/block-header'
-import type { DriveStatus, TapeDriver, TapePosition } from '../tape-driver'
+import type {
+  CartridgeMemoryAttribute,
+  DriveStatus,
+  TapeDriver,
+  TapePosition,
+  VolumeStatistics
+} from '../tape-driver'
 import {
   aes256GcmIndex,
   buildSetDataEncryptionPage,
@@ -21,14 +27,17 @@ import {
   LogPage,
   parseTapeAlertResponsePage,
   parseVolumeStatistics,
-  type VolumeStatistics
+  type VolumeStatistics as Lp17Statistics
 } from '../scsi/log-pages'
+import { parseAttributes, type MamAttribute } from '../scsi/mam'
+import { TAPE_ALERT_FLAGS } from '../tape-alert'
 import { ScsiDataError } from '../scsi/bytes'
+import { describeSense, SenseKey, type Sense } from '../scsi/sense'
 import { ScsiDevice, ScsiError } from '../scsi/scsi-device'
-import type { Sense } from '../scsi/sense'
 import {
   logSenseCdb,
   modeSense6Cdb,
+  readAttributeCdb,
   SecurityProtocol,
   securityProtocolInCdb,
   securityProtocolOutCdb
@@ -520,7 +529,7 @@ export class LtoDrive implements TapeDriver {
     if (volumeTag) status['volume-tag'] = volumeTag
     if (this.pos) status.position = { ...this.pos }
     // Drives without LOG SENSE (tgt), or without a cartridge's statistics, just say less.
-    const volume = await this.volumeStatistics().catch((err: unknown) => {
+    const volume = await this.readVolumeStatistics().catch((err: unknown) => {
       if (err instanceof LtoDriveError && err.code === 'not-supported') return null
       if (err instanceof ScsiDataError) return null
       throw err
@@ -534,9 +543,60 @@ export class LtoDrive implements TapeDriver {
     return status
   }
 
-  /** LOG SENSE page 17h; a 'not-supported' LtoDriveError on drives without it (tgt). */
+  /**
+   * LOG SENSE page 17h with PBS's field names; a 'not-supported' LtoDriveError on drives without
+   * it (tgt, LTO-4).
+   */
   async volumeStatistics(): Promise<VolumeStatistics> {
-    return parseVolumeStatistics(await this.logSense(LogPage.VOLUME_STATISTICS))
+    return pbsVolumeStatistics(await this.readVolumeStatistics())
+  }
+
+  private async readVolumeStatistics(): Promise<Lp17Statistics> {
+    const data = await this.rejectedAsUnsupported(
+      'volume statistics (LOG SENSE page 17h) are',
+      this.logSense(LogPage.VOLUME_STATISTICS)
+    )
+    return parseVolumeStatistics(data)
+  }
+
+  /**
+   * READ ATTRIBUTE (all attributes from 0000h, 32 KiB as PBS) as PBS lists cartridge memory; a
+   * 'not-supported' LtoDriveError on drives without MAM access (tgt).
+   */
+  async cartridgeMemory(): Promise<CartridgeMemoryAttribute[]> {
+    this.assertOpen()
+    const data = await this.rejectedAsUnsupported(
+      'cartridge memory (READ ATTRIBUTE) is',
+      this.device.dataIn(readAttributeCdb(), 32 * 1024).catch((err: unknown) => {
+        throw this.fail(err)
+      })
+    )
+    // PBS lists only the attributes it knows by name, in the order the drive sent them.
+    return parseAttributes(data).flatMap((a) =>
+      a.name === null ? [] : [{ id: a.id, name: a.name, value: mamValueText(a) }]
+    )
+  }
+
+  /**
+   * ILLEGAL REQUEST "invalid command operation code" (tgt) or "invalid field in CDB" (a drive
+   * without that log page) mean the drive lacks the feature: say so, with the device's answer.
+   */
+  private async rejectedAsUnsupported<T>(what: string, pending: Promise<T>): Promise<T> {
+    try {
+      return await pending
+    } catch (err) {
+      if (!(err instanceof LtoDriveError)) throw err
+      const cause = err.cause instanceof ScsiError ? err.cause : null
+      const sense = cause?.sense
+      const refused =
+        sense?.key === SenseKey.ILLEGAL_REQUEST && (sense.asc === 0x20 || sense.asc === 0x24)
+      if (!refused && err.code !== 'not-supported') throw err
+      const answer =
+        cause && sense
+          ? `${cause.address} answered ${cause.command} with ${describeSense(sense)}`
+          : err.message
+      throw this.error('not-supported', `${what} not supported by this drive (${answer})`)
+    }
   }
 
   /** TapeAlert flags by PBS name (page 12h); none on drives without LOG SENSE. */
@@ -663,6 +723,53 @@ export class LtoDrive implements TapeDriver {
   private assertOpen(): void {
     if (this.closed) throw this.error('closed', 'the drive handle is closed')
   }
+}
+
+/** The parsed page under PBS's API names, in PBS's order (`Lp17VolumeStatistics`). */
+function pbsVolumeStatistics(v: Lp17Statistics): VolumeStatistics {
+  return {
+    'volume-mounts': v.volumeMounts,
+    'volume-datasets-written': v.volumeDatasetsWritten,
+    'volume-recovered-write-data-errors': v.volumeRecoveredWriteDataErrors,
+    'volume-unrecovered-write-data-errors': v.volumeUnrecoveredWriteDataErrors,
+    'volume-write-servo-errors': v.volumeWriteServoErrors,
+    'volume-unrecovered-write-servo-errors': v.volumeUnrecoveredWriteServoErrors,
+    'volume-datasets-read': v.volumeDatasetsRead,
+    'volume-recovered-read-errors': v.volumeRecoveredReadErrors,
+    'volume-unrecovered-read-errors': v.volumeUnrecoveredReadErrors,
+    'last-mount-unrecovered-write-errors': v.lastMountUnrecoveredWriteErrors,
+    'last-mount-unrecovered-read-errors': v.lastMountUnrecoveredReadErrors,
+    'last-mount-bytes-written': v.lastMountBytesWritten,
+    'last-mount-bytes-read': v.lastMountBytesRead,
+    'lifetime-bytes-written': v.lifetimeBytesWritten,
+    'lifetime-bytes-read': v.lifetimeBytesRead,
+    'last-load-write-compression-ratio': v.lastLoadWriteCompressionRatio,
+    'last-load-read-compression-ratio': v.lastLoadReadCompressionRatio,
+    'medium-mount-time': v.mediumMountTime,
+    'medium-ready-time': v.mediumReadyTime,
+    'total-native-capacity': v.totalNativeCapacity,
+    'total-used-native-capacity': v.totalUsedNativeCapacity,
+    'write-protect': v.writeProtect,
+    worm: v.worm,
+    'beginning-of-medium-passes': v.beginningOfMediumPasses,
+    'middle-of-tape-passes': v.middleOfTapePasses,
+    serial: v.serial
+  }
+}
+
+/**
+ * PBS prints counters in decimal, text as text, the rest as hex (mam.rs). The TapeAlert attribute
+ * (0002h) it shows as flag names, reading the big-endian value with flag k at bit k-1.
+ */
+function mamValueText(a: MamAttribute): string {
+  if (a.id === 0x0002 && a.raw.length === 8) {
+    const bits = Buffer.from(a.raw).readBigUInt64BE(0)
+    const names = Object.entries(TAPE_ALERT_FLAGS)
+      .filter(([, flag]) => (bits >> BigInt(flag - 1)) & 1n)
+      .map(([name]) => name)
+    return names.length ? names.join(' | ') : '(empty)'
+  }
+  return String(a.value)
 }
 
 function checkCount(drive: string, value: number, what: string, min = -Infinity): void {

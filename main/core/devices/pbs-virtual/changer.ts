@@ -54,12 +54,9 @@ export class PbsVirtualChanger implements MediaChanger {
     await this.drive.loadTape(label)
   }
 
-  /** PBS `unload_media`: the drive is emptied, whatever target slot is asked for. */
+  /** PBS `unload_media`: the drive is emptied (loaded or not), whatever target slot is asked for. */
   async unload(driveNumber: number, _slot: number): Promise<void> {
     this.checkDrive(driveNumber)
-    if (this.drive.loadedLabel === undefined) {
-      throw new ChangerError(this.name, 'source-empty', 'the drive is empty')
-    }
     await this.drive.eject()
   }
 

@@ -1,9 +1,10 @@
 /**
  * From a parsed device address to a SCSI transport: `iscsi://` through the built-in initiator,
- * `/dev/…` through Linux SG_IO (not built yet, and it says so).
+ * `/dev/…` through Linux SG_IO (its FFI package, koffi, loads on first use).
  */
 import type { DeviceAddress } from '../../config/device-path'
 import { openIscsiTransport } from './iscsi/initiator'
+import { openSgIoTransport } from './sg-io/sg-transport'
 import type { ScsiTransport } from './transport'
 
 export type ScsiDeviceAddress = Exclude<DeviceAddress, { transport: 'vlib' }>
@@ -13,7 +14,5 @@ export async function openScsiTransport(address: ScsiDeviceAddress): Promise<Scs
     const { host, port, target, lun } = address
     return openIscsiTransport({ host, port, target, lun })
   }
-  throw new Error(
-    `${address.path}: the SG_IO transport for local SCSI devices is not built yet; use an iscsi:// address`
-  )
+  return openSgIoTransport(address.path)
 }

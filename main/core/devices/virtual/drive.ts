@@ -17,11 +17,24 @@ import { constants } from 'node:fs'
 import { type FileHandle, open, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { isCleaningTape } from '../media-changer'
-import type { DriveStatus, TapeDriver, TapePosition } from '../tape-driver'
+import type {
+  CartridgeMemoryAttribute,
+  DriveStatus,
+  TapeDriver,
+  TapePosition,
+  VolumeStatistics
+} from '../tape-driver'
 import { DriveKey, type OpenFailure, openBlock } from './block-crypto'
 import { CryptRecordWriter, cryptRecordsPath, readCryptRecords, recordOf } from './crypt-records'
 import { type DriveErrorCode, VirtualDriveError } from './errors'
 import { TapeFaults } from './faults'
+import {
+  addUsage,
+  cartridgeMemoryOf,
+  emptyUsage,
+  volumeStatisticsOf,
+  type CartridgeView
+} from './health'
 import { driveAlertFlags, threadCartridge, unthreadCartridge } from './mechanics'
 import { DATA_MEDIA_TYPES, earlyWarningZone, usableCapacity } from './media'
 import type { LibraryState, TimingState } from './schema'
@@ -36,6 +49,7 @@ import {
 import { Pacer, locateMs, sleep } from './timing'
 import { ReadAhead } from './read-ahead'
 import { WriteBehind } from './write-behind'
+import { openForDirectWrite } from '../../util/direct-io'
 
 interface Mount {
   tape: string
@@ -82,6 +96,15 @@ export interface VirtualDriveOptions {
   signal?: AbortSignal
 }
 
+/**
+ * Tape files are written directly to the disk, past the page cache, where the file system allows
+ * it: whole 256 KiB blocks at block offsets from aligned buffers (write-behind.ts) fit O_DIRECT.
+ */
+async function openTapeFileForWriting(path: string, extraFlags = 0): Promise<FileHandle> {
+  const flags = constants.O_RDWR | constants.O_CREAT | extraFlags
+  return (await openForDirectWrite(path, flags, 0o640)).fh
+}
+
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 const atBot = (p: TapePosition | null) => p !== null && p.file === 0 && p.block === 0
 
@@ -121,6 +144,8 @@ export class VirtualDrive implements TapeDriver {
   private mediumChanged = false
   /** Rewinds not yet recorded (written with the next persist). */
   private pendingPasses = 0
+  /** Bytes and errors not yet recorded in the cartridge's usage counters (ditto). */
+  private pendingUsage = emptyUsage()
   private closed = false
   private readonly writeBehind = new WriteBehind()
   /**
@@ -182,6 +207,26 @@ export class VirtualDrive implements TapeDriver {
     }
     if (this.pos) status.position = { ...this.pos }
     return status
+  }
+
+  /** What the library recorded about the loaded cartridge, plus this handle's unrecorded use. */
+  async volumeStatistics(): Promise<VolumeStatistics> {
+    return volumeStatisticsOf(await this.cartridgeView())
+  }
+
+  async cartridgeMemory(): Promise<CartridgeMemoryAttribute[]> {
+    return cartridgeMemoryOf(await this.cartridgeView())
+  }
+
+  private async cartridgeView(): Promise<CartridgeView> {
+    const m = await this.ready()
+    const state = this.store.current ?? (await this.store.read())
+    return {
+      tape: m.tape,
+      cartridge: state.cartridges[m.tape],
+      pending: this.pendingUsage,
+      used: m.used
+    }
   }
 
   /** Threads the cartridge waiting in the drive (after eject); a cleaning cartridge cleans. */
@@ -445,6 +490,7 @@ export class VirtualDrive implements TapeDriver {
       const key = TapeFaults.key(pos.file, pos.block)
       const writeError = faults.writeErrors.get(key)
       if (writeError !== undefined) {
+        this.pendingUsage['write-errors']++
         throw this.error(
           'write-error',
           `write error on ${m.tape} at file ${pos.file} block ${pos.block} ` +
@@ -470,7 +516,7 @@ export class VirtualDrive implements TapeDriver {
         const record = s.crypt.record()
         if (driveKey) {
           const sealed = driveKey.seal(block, record)
-          await this.writeBehind.writeOwned(s.fh, sealed, pos.block * BLOCK)
+          await this.writeBehind.write(s.fh, sealed, pos.block * BLOCK)
         } else await this.writeBehind.write(s.fh, block, pos.block * BLOCK)
       }
     } catch (err) {
@@ -478,6 +524,7 @@ export class VirtualDrive implements TapeDriver {
     }
     m.blocks[pos.file]++
     m.used += BLOCK
+    this.pendingUsage['bytes-written'] += BLOCK
     pos.block++
     return { leom: m.used > m.leomAfter || m.used >= faults.earlyWarningAt }
   }
@@ -526,6 +573,7 @@ export class VirtualDrive implements TapeDriver {
       const id = faults.readErrors.get(TapeFaults.key(pos.file, pos.block))
       if (id !== undefined) {
         pos.block++
+        this.pendingUsage['read-errors']++
         throw this.error(
           'read-error',
           `read error on ${m.tape} at file ${pos.file} block ${pos.block - 1} ` +
@@ -536,6 +584,7 @@ export class VirtualDrive implements TapeDriver {
     }
     await this.pacer.pace(this.timing, BLOCK, this.options.signal)
     const block = await s.ahead.block(pos.block)
+    this.pendingUsage['bytes-read'] += block.length
     if (block.length !== BLOCK) {
       throw this.error(
         'read-error',
@@ -595,6 +644,8 @@ export class VirtualDrive implements TapeDriver {
       this.mountId = d['mount-id']
       this.mount = null
       this.pos = null
+      // Use of a cartridge the robot took before this handle recorded it is lost with it.
+      this.pendingUsage = emptyUsage()
       this.pacer.reset()
       if (d.tape !== null && d.loaded && !isCleaningTape(d.tape)) {
         const c = state.cartridges[d.tape]
@@ -654,6 +705,9 @@ export class VirtualDrive implements TapeDriver {
     c['open-file'] = m.openFile
     c.passes += this.pendingPasses
     this.pendingPasses = 0
+    c.lifetime = addUsage(c.lifetime, this.pendingUsage)
+    c['last-mount'] = addUsage(c['last-mount'], this.pendingUsage)
+    this.pendingUsage = emptyUsage()
   }
 
   private checkMount(s: LibraryState): void {
@@ -693,11 +747,7 @@ export class VirtualDrive implements TapeDriver {
     m.blocks.push(0)
     m.openFile = pos.file
     await unlink(cryptRecordsPath(this.store.dir, m.tape, pos.file)).catch(() => undefined)
-    return open(
-      tapeFilePath(this.store.dir, m.tape, pos.file),
-      constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC,
-      0o640
-    )
+    return openTapeFileForWriting(tapeFilePath(this.store.dir, m.tape, pos.file), constants.O_TRUNC)
   }
 
   private async drainWrites(): Promise<void> {
@@ -765,11 +815,7 @@ export class VirtualDrive implements TapeDriver {
     await this.persist(writing)
     if (before !== file + 1) await writeTapeIndex(this.store.dir, m.tape, file + 1)
     if (before > file + 1) await removeTapeFilesFrom(this.store.dir, m.tape, file + 1)
-    const fh = await open(
-      tapeFilePath(this.store.dir, m.tape, file),
-      constants.O_RDWR | constants.O_CREAT,
-      0o640
-    )
+    const fh = await openTapeFileForWriting(tapeFilePath(this.store.dir, m.tape, file))
     try {
       await fh.truncate(block * BLOCK)
       const crypt = await CryptRecordWriter.openExisting(

@@ -6,6 +6,7 @@ import { hostname } from 'node:os'
 import { isCleaningTape } from '../media-changer'
 import type { DriveState, LibraryState, SlotState } from './schema'
 import { sortTapeAlertFlags } from '../tape-alert'
+import { emptyUsage } from './health'
 
 export interface SlotRef {
   slot: SlotState
@@ -77,6 +78,7 @@ export function threadCartridge(state: LibraryState, n: number): ThreadResult {
   d.writer = null
   c.mounts++
   if (!isCleaningTape(tape)) {
+    c['last-mount'] = emptyUsage()
     d.loaded = true
     d.position = { file: 0, block: 0 }
     return 'loaded'

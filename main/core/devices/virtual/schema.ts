@@ -42,6 +42,14 @@ const DriveState = z.strictObject({
 
 const SlotState = z.strictObject({ tape: label.nullable() })
 
+/** How a cartridge was used: bytes through the head and unrecovered errors (injected faults). */
+const UsageCounters = z.strictObject({
+  'bytes-written': count,
+  'bytes-read': count,
+  'write-errors': count,
+  'read-errors': count
+})
+
 const CartridgeState = z.strictObject({
   /** LTO media id from the barcode's last two characters (L5…L9, M8; CU = cleaning). */
   'media-type': z.string(),
@@ -56,6 +64,9 @@ const CartridgeState = z.strictObject({
   mounts: count,
   /** End-to-end passes, counted as rewinds from a position past the beginning of tape. */
   passes: count,
+  /** Over the cartridge's life and since it was last threaded (absent in older files: none yet). */
+  lifetime: UsageCounters.optional(),
+  'last-mount': UsageCounters.optional(),
   'cleaning-uses-left': count.optional()
 })
 
@@ -129,6 +140,7 @@ export type LibraryState = z.infer<typeof LibraryStateSchema>
 export type DriveState = z.infer<typeof DriveState>
 export type SlotState = z.infer<typeof SlotState>
 export type CartridgeState = z.infer<typeof CartridgeState>
+export type UsageCounters = z.infer<typeof UsageCounters>
 export type TimingState = z.infer<typeof TimingState>
 /** A fault to inject (see faults.ts for what each kind does). */
 export type Fault = z.infer<typeof FaultSpec>

@@ -8,6 +8,7 @@
  * keeps the cost per write call off the caller's thread.
  */
 import type { FileHandle } from 'node:fs/promises'
+import { alignedBuffer } from '../../util/direct-io'
 import { InFlight } from '../../util/in-flight'
 
 interface Span {
@@ -40,25 +41,13 @@ export class WriteBehind {
     if (!s) {
       const size = Math.max(this.spanBytes, block.length)
       const spare = this.spare.pop()
-      const buffer = spare && spare.length >= size ? spare : Buffer.allocUnsafe(size)
+      // aligned, so the drive may open its files for direct I/O (util/direct-io)
+      const buffer = spare && spare.length >= size ? spare : alignedBuffer(size)
       s = this.span = { fh, start: position, length: 0, buffer }
     }
     s.buffer.set(block, s.length)
     s.length += block.length
     if (s.length === s.buffer.length) await this.startSpan()
-  }
-
-  /**
-   * Starts writing `data` itself, which the caller hands over: the drive's encryption produces a
-   * fresh ciphertext buffer per block, so the copy `write` makes is not needed.
-   */
-  async writeOwned(fh: FileHandle, data: Buffer, position: number): Promise<void> {
-    await this.startSpan()
-    await this.inflight.add(
-      fh.write(data, 0, data.length, position).then(({ bytesWritten }) => {
-        if (bytesWritten !== data.length) throw new Error(`short write (${bytesWritten} bytes)`)
-      })
-    )
   }
 
   /** Writes what is gathered and waits for every write in flight; throws the first failure. */
