@@ -75,7 +75,9 @@ mkdir -p "$CACHE/debs"
 if [ ! -f "$KDIR/.complete" ] || [ ! -f "$ISCSI_DIR/.complete" ]; then
   say "downloading $KPKG open-iscsi libopeniscsiusr into $CACHE"
   # apt-get download writes into the current directory; it warns that _apt cannot write there
-  (cd "$CACHE/debs" && rm -f ./*.deb && apt-get download -qq "$KPKG" open-iscsi libopeniscsiusr 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) ||
+  # (grep finds nothing to print when all goes well: only apt-get's status counts)
+  (cd "$CACHE/debs" && rm -f ./*.deb && apt-get download -qq "$KPKG" open-iscsi libopeniscsiusr 2>&1 |
+    { grep -v '^W: Download is performed unsandboxed' >&2 || true; }) ||
     die "apt-get download failed"
   rm -rf "$KDIR" "$ISCSI_DIR"
   mkdir -p "$KDIR" "$ISCSI_DIR"
