@@ -9,6 +9,8 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { expect } from 'vitest'
+import type { ApiArgs, ApiMethod, ApiResult } from '../../main/core/api/contract'
 import { startServe, type ServeHandle } from '../../main/serve/server'
 import { CLI, tapedeck } from '../helpers/cli'
 
@@ -99,6 +101,29 @@ export async function startHarness(): Promise<Harness> {
       await rm(tmp, { recursive: true, force: true })
     }
   }
+}
+
+/**
+ * Typed calls straight into the harness's core (set-up and checks beside the UI), and a wait for
+ * a task to end OK. `harness` is read at each call because test files assign theirs in beforeAll.
+ */
+export function harnessApi(harness: () => Harness, { taskTimeoutMs = 60_000 } = {}) {
+  const api = <M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> =>
+    harness().server.core.api.invoke(method, args)
+
+  async function waitTask(upid: string): Promise<void> {
+    for (let waited = 0; waited < taskTimeoutMs; waited += 100) {
+      const task = await api('task.status', { upid })
+      if (task.state !== 'running') {
+        expect(task.state, task.status).toBe('ok')
+        return
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`task ${upid} did not finish`)
+  }
+
+  return { api, waitTask }
 }
 
 /** Runs the built CLI on the home with JSON output and parses it. */

@@ -10,9 +10,9 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import type { ApiArgs, ApiMethod, ApiResult } from '../../main/core/api/contract'
 import {
   field,
+  harnessApi,
   openView,
   screenshot,
   screenshotBothThemes,
@@ -26,20 +26,7 @@ let page: Page
 /** Previews wait for a pause in typing and a round trip; give a busy machine time. */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 })
 
-const api = <M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> =>
-  h.server.core.api.invoke(method, args)
-
-async function waitTask(upid: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const task = await api('task.status', { upid })
-    if (task.state !== 'running') {
-      expect(task.state, task.status).toBe('ok')
-      return
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`task ${upid} did not finish`)
-}
+const { api, waitTask } = harnessApi(() => h)
 
 beforeAll(async () => {
   h = await startHarness()

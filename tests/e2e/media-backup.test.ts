@@ -6,26 +6,20 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import type { ApiArgs, ApiMethod, ApiResult } from '../../main/core/api/contract'
-import { field, openView, screenshot, setTheme, startHarness, type Harness } from './helpers'
+import {
+  field,
+  harnessApi,
+  openView,
+  screenshot,
+  setTheme,
+  startHarness,
+  type Harness
+} from './helpers'
 
 let h: Harness
 let page: Page
 
-const api = <M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> =>
-  h.server.core.api.invoke(method, args)
-
-async function waitTask(upid: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const task = await api('task.status', { upid })
-    if (task.state !== 'running') {
-      expect(task.state, task.status).toBe('ok')
-      return
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`task ${upid} did not finish`)
-}
+const { api, waitTask } = harnessApi(() => h)
 
 beforeAll(async () => {
   h = await startHarness()

@@ -7,31 +7,17 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import type { ApiArgs, ApiMethod, ApiResult } from '../../main/core/api/contract'
 import { createDatastore } from '../../main/core/datastore/datastore-writer'
 import { writeDemoDatastore } from '../../main/core/datastore/demo'
 import { parseSnapshotName, snapshotDir } from '../../main/core/datastore/layout'
-import { openView, screenshot, setTheme, startHarness, type Harness } from './helpers'
+import { harnessApi, openView, screenshot, setTheme, startHarness, type Harness } from './helpers'
 
 let h: Harness
 let page: Page
 let setUuid: string
 const MIB = 1024 * 1024
 
-const api = <M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> =>
-  h.server.core.api.invoke(method, args)
-
-async function waitTask(upid: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    const task = await api('task.status', { upid })
-    if (task.state !== 'running') {
-      expect(task.state, task.status).toBe('ok')
-      return
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`task ${upid} did not finish`)
-}
+const { api, waitTask } = harnessApi(() => h, { taskTimeoutMs: 120_000 })
 
 beforeAll(async () => {
   h = await startHarness()

@@ -137,6 +137,8 @@ describe('device scan over iSCSI (tgt)', () => {
     expect(down.code).not.toBe(0)
     expect(down.stderr).toContain(`iSCSI discovery at portal 127.0.0.1:${port} failed`)
     expect(down.stderr).toContain('ECONNREFUSED')
+    // the portal once: not again by the session's address or the socket error
+    expect(down.stderr.split(`127.0.0.1:${port}`)).toHaveLength(2)
     expect(down.stdout).toBe('')
   })
 

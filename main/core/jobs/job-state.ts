@@ -305,16 +305,17 @@ export class JobStateStore {
   }
 
   /**
-   * Take over the last run of a job from a PBS host (`pbs-import`): recorded only when this home
-   * has no run of the job yet. True when recorded.
+   * Take over the last run of a job from a PBS host (`pbs-import`), with its `updated` (the
+   * schedule changed after it): recorded only when this home has no run of the job yet. True
+   * when recorded.
    */
   async adoptFinishedRun(
     jobId: string,
-    run: { upid: string; starttime: number; status: string; endtime: number }
+    run: { upid: string; starttime: number; status: string; endtime: number; updated?: number }
   ): Promise<boolean> {
     const row = await this.row(jobId)
     if (row?.starttime != null) return false
-    const values = { ...run, updated: null }
+    const values = { ...run, updated: run.updated ?? null }
     if (!row) {
       await this.db(TABLE).insert({
         ...this.key(jobId),

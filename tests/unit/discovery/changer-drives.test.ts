@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { assignChangerDrives } from '../../../main/core/devices/discovery/changer-drives'
-import { parsePortal } from '../../../main/core/devices/discovery/iscsi-portal'
+import { parsePortal, scanIscsiPortal } from '../../../main/core/devices/discovery/iscsi-portal'
+import { freePort } from '../../helpers/tgt'
 
 const T = 'iscsi://127.0.0.1:3261/iqn.2024-01.io.tapedeck.test:vtl'
 const U = 'iscsi://127.0.0.1:3261/iqn.2024-01.io.tapedeck.test:other'
@@ -122,5 +123,18 @@ describe('parsePortal', () => {
     expect(() => parsePortal('host:0')).toThrow('iSCSI port 0 is out of range')
     expect(() => parsePortal('host:70000')).toThrow('iSCSI port 70000 is out of range')
     expect(() => parsePortal('')).toThrow(/is not an iSCSI portal/)
+  })
+})
+
+describe('scanIscsiPortal', () => {
+  it('names an unreachable portal once, with why', async () => {
+    const port = await freePort()
+    const error = await scanIscsiPortal({ host: '127.0.0.1', port }).catch((err: Error) => err)
+    expect(error).toMatchObject({
+      name: 'DiscoveryError',
+      reason: 'not-found',
+      message: `iSCSI discovery at portal 127.0.0.1:${port} failed: cannot connect: ECONNREFUSED`
+    })
+    expect((error as Error).message.split(`127.0.0.1:${port}`)).toHaveLength(2)
   })
 })

@@ -5,6 +5,7 @@
 import { DEFAULT_ISCSI_PORT } from '../scsi/iscsi/initiator'
 import { listLuns, sendTargets } from '../scsi/iscsi/discovery'
 import type { ChapCredentials } from '../scsi/iscsi/login'
+import { TransportError } from '../scsi/transport'
 import type { ScannedDevice } from './scanned-device'
 
 /** A scan that found nothing usable, or could not look: the message says which and why. */
@@ -62,9 +63,9 @@ export async function scanIscsiPortal(options: PortalScanOptions): Promise<Porta
   try {
     targets = await sendTargets({ host, port, chap, timeoutMs })
   } catch (err) {
-    throw new DiscoveryError(
-      `iSCSI discovery at portal ${portal} failed: ${(err as Error).message}`
-    )
+    // a TransportError's message starts with the session's address, which is this portal
+    const why = err instanceof TransportError ? err.detail : (err as Error).message
+    throw new DiscoveryError(`iSCSI discovery at portal ${portal} failed: ${why}`)
   }
   if (targets.length === 0) {
     throw new DiscoveryError(

@@ -62,10 +62,11 @@ export interface ScsiTransport {
 export class TransportError extends Error {
   constructor(
     readonly address: string,
-    message: string,
+    /** what went wrong, without the address: for messages that name the device already */
+    readonly detail: string,
     readonly mayHaveRun: boolean
   ) {
-    super(`${address}: ${message}`)
+    super(`${address}: ${detail}`)
     this.name = 'TransportError'
   }
 }

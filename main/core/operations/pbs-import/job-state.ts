@@ -6,6 +6,11 @@
  *
  * The file is serde's external tagging of `JobState` (kebab-case) holding a `TaskState`:
  *   {"finished":{"upid":"UPID:…","state":{"OK":{"endtime":…}},"updated":null}}
+ *
+ * `updated` is when the job's schedule was changed after that run (`update_job_last_run_time`,
+ * called by the tape job config update). PBS's scheduler counts the next run from it instead of
+ * from the run's start (`last_run_time`), so it is taken over too: the next run here is the one
+ * PBS would have started.
  */
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -81,7 +86,7 @@ export async function importJobStates(
       skip(`the job's state is '${Object.keys(parsed)[0]}', only a finished run is taken over`)
       continue
     }
-    const { upid, state } = parsed.finished
+    const { upid, state, updated } = parsed.finished
     let starttime: number
     try {
       starttime = parseUpid(upid).starttime
@@ -89,7 +94,7 @@ export async function importJobStates(
       skip((err as Error).message)
       continue
     }
-    const run = { upid, starttime, ...statusText(state) }
+    const run = { upid, starttime, ...statusText(state), updated: updated ?? undefined }
     const adopted = dryRun
       ? (await states.load(jobId)).run.state === 'created'
       : await states.adoptFinishedRun(jobId, run)

@@ -126,7 +126,7 @@ export class IscsiSession {
       const s = connect({ host: options.host, port: options.port })
       const timer = setTimeout(() => {
         s.destroy()
-        reject(fail(`no TCP connection to ${options.host}:${options.port} within ${timeoutMs} ms`))
+        reject(fail(`no TCP connection within ${timeoutMs} ms`))
       }, timeoutMs)
       s.once('connect', () => {
         clearTimeout(timer)
@@ -135,7 +135,7 @@ export class IscsiSession {
       })
       s.once('error', (error) => {
         clearTimeout(timer)
-        reject(fail(`cannot connect to ${options.host}:${options.port}: ${error.message}`))
+        reject(fail(`cannot connect: ${(error as NodeJS.ErrnoException).code ?? error.message}`))
       })
     })
     socket.setNoDelay(true)
