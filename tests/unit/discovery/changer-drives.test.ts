@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { assignChangerDrives } from '../../../main/core/devices/discovery/changer-drives'
 import { parsePortal, scanIscsiPortal } from '../../../main/core/devices/discovery/iscsi-portal'
+import { sendTargets } from '../../../main/core/devices/scsi/iscsi/discovery'
 import { freePort } from '../../helpers/tgt'
 
 const T = 'iscsi://127.0.0.1:3261/iqn.2024-01.io.tapedeck.test:vtl'
@@ -136,5 +137,15 @@ describe('scanIscsiPortal', () => {
       message: `iSCSI discovery at portal 127.0.0.1:${port} failed: cannot connect: ECONNREFUSED`
     })
     expect((error as Error).message.split(`127.0.0.1:${port}`)).toHaveLength(2)
+  })
+
+  it('writes an IPv6 portal in brackets, at both levels', async () => {
+    const port = await freePort()
+    const portal = await scanIscsiPortal({ host: '::1', port }).catch((err: Error) => err)
+    expect((portal as Error).message).toBe(
+      `iSCSI discovery at portal [::1]:${port} failed: cannot connect: ECONNREFUSED`
+    )
+    const session = await sendTargets({ host: '::1', port }).catch((err: Error) => err)
+    expect((session as Error).message).toBe(`iscsi://[::1]:${port}: cannot connect: ECONNREFUSED`)
   })
 })

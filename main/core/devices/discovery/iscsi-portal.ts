@@ -2,7 +2,7 @@
  * Tape drives and changers behind an iSCSI portal: SendTargets discovery, then per target the LUNs
  * with their identity (REPORT LUNS, INQUIRY, VPD 80h — `listLuns`).
  */
-import { DEFAULT_ISCSI_PORT } from '../scsi/iscsi/initiator'
+import { DEFAULT_ISCSI_PORT, hostForUrl } from '../scsi/iscsi/initiator'
 import { listLuns, sendTargets } from '../scsi/iscsi/discovery'
 import type { ChapCredentials } from '../scsi/iscsi/login'
 import { TransportError } from '../scsi/transport'
@@ -58,7 +58,7 @@ export interface PortalScan {
  */
 export async function scanIscsiPortal(options: PortalScanOptions): Promise<PortalScan> {
   const { host, port, chap, timeoutMs } = options
-  const portal = `${host.includes(':') ? `[${host}]` : host}:${port}`
+  const portal = `${hostForUrl(host)}:${port}`
   let targets
   try {
     targets = await sendTargets({ host, port, chap, timeoutMs })

@@ -13,6 +13,7 @@ import {
   openIscsiTransport,
   type IscsiTargetOptions
 } from './initiator'
+import { hostForUrl } from './initiator'
 import { type ChapCredentials } from './login'
 import { decodeLun, type TextKeys } from './pdu'
 import { IscsiSession } from './session'
@@ -77,7 +78,7 @@ export async function sendTargets(options: PortalOptions): Promise<DiscoveredTar
     sessionType: 'Discovery',
     chap: options.chap,
     isid: Buffer.concat([Buffer.from([0x80]), randomBytes(5)]),
-    address: `iscsi://${options.host}:${port}`,
+    address: `iscsi://${hostForUrl(options.host)}:${port}`,
     loginTimeoutMs: options.timeoutMs
   })
   try {

@@ -57,7 +57,8 @@ export function defaultInitiatorName(): string {
  */
 const PROCESS_ISID = Buffer.concat([Buffer.from([0x80]), randomBytes(5)])
 
-function hostForUrl(host: string): string {
+/** A host as it goes into a URL or `host:port`: IPv6 addresses in brackets. */
+export function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
 
