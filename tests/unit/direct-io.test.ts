@@ -24,13 +24,32 @@ function pattern(length: number, seed: number): Uint8Array {
 }
 
 describe('direct I/O', () => {
-  it('hands out buffers in 64 KiB steps that can be reused', () => {
-    const buffers = new AlignedBuffers(2)
-    const a = buffers.take(100)
-    expect(a.length).toBe(65_536)
-    buffers.give(a)
-    expect(buffers.take(65_536)).toBe(a)
+  it('makes aligned buffers in 64 KiB steps', () => {
+    expect(alignedBuffer(100).length).toBe(65_536)
     expect(alignedBuffer(DIRECT_ALIGN * 17).length).toBe(131_072)
+  })
+
+  it('pools buffers in power-of-two sizes, so one fits the next chunks of similar size', () => {
+    const buffers = new AlignedBuffers(2)
+    const small = buffers.take(100)
+    expect(small.length).toBe(1024 * 1024)
+    const chunk = buffers.take(4 * 1024 * 1024 + 4096)
+    expect(chunk.length).toBe(8 * 1024 * 1024)
+    buffers.give(small)
+    buffers.give(chunk)
+    expect(buffers.take(4 * 1024 * 1024) === chunk).toBe(true)
+    expect(buffers.take(1000) === small).toBe(true)
+  })
+
+  it('trades the smallest pooled buffer for a larger one when full', () => {
+    const buffers = new AlignedBuffers(1)
+    const small = buffers.take(1)
+    const large = buffers.take(2 * 1024 * 1024)
+    buffers.give(small)
+    buffers.give(large)
+    // identity, not contents: a failing toBe would diff megabytes
+    expect(buffers.take(1) === large).toBe(true)
+    expect(buffers.take(1) === small).toBe(false)
   })
 
   it.each([0, 1, 511, 4096, 4097, 1_000_003])(

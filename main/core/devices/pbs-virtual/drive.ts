@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import { acquireFileLock, type FileLock, LockBusyError } from '../../util/file-lock'
 import type { DriveStatus, TapeDriver, TapePosition } from '../tape-driver'
 import { type DriveErrorCode, VirtualDriveError } from '../virtual/errors'
-import { ReadAhead } from '../virtual/read-ahead'
+import { ReadAhead, readAheadBuffers } from '../virtual/read-ahead'
 import { VIRTUAL_BLOCK_SIZE as BLOCK } from '../virtual/tape-files'
 import { WriteBehind } from '../virtual/write-behind'
 import {
@@ -93,6 +93,8 @@ export class PbsVirtualDrive implements TapeDriver {
   private tape: Loaded | null = null
   private pos: TapePosition = { file: 0, block: 0 }
   private stream: ReadStream | WriteStream | null = null
+  /** The read-ahead buffers, made at the first read and kept for every file after it. */
+  private readBuffers: [Buffer, Buffer] | undefined
   private readonly writeBehind = new WriteBehind()
   private closed = false
 
@@ -450,7 +452,7 @@ export class PbsVirtualDrive implements TapeDriver {
         fh,
         blocks,
         partial: size % BLOCK !== 0,
-        ahead: new ReadAhead(fh, BLOCK, blocks)
+        ahead: new ReadAhead(fh, BLOCK, blocks, (this.readBuffers ??= readAheadBuffers(BLOCK)))
       }
       this.stream = stream
       this.pos = { file, block: Math.min(block, blocks) }
@@ -522,7 +524,10 @@ export class PbsVirtualDrive implements TapeDriver {
     const s = this.stream
     if (!s) return
     this.stream = null
-    if (s.kind === 'read') return s.fh.close()
+    if (s.kind === 'read') {
+      await s.ahead.settle()
+      return s.fh.close()
+    }
     try {
       await this.flush(s)
     } finally {

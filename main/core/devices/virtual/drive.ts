@@ -47,7 +47,7 @@ import {
   writeTapeIndex
 } from './tape-files'
 import { Pacer, locateMs, sleep } from './timing'
-import { ReadAhead } from './read-ahead'
+import { ReadAhead, readAheadBuffers } from './read-ahead'
 import { WriteBehind } from './write-behind'
 import { openForDirectWrite } from '../../util/direct-io'
 
@@ -137,6 +137,8 @@ export class VirtualDrive implements TapeDriver {
   private mountId = -1
   private pos: TapePosition | null = null
   private stream: Stream | null = null
+  /** The read-ahead buffers, made at the first read and kept for every file after it. */
+  private readBuffers: [Buffer, Buffer] | undefined
   private faults: TapeFaults | null = null
   private timing: TimingState | null = null
   private seenVersion = -1
@@ -564,7 +566,12 @@ export class VirtualDrive implements TapeDriver {
       s = this.stream = {
         kind: 'read',
         fh,
-        ahead: new ReadAhead(fh, BLOCK, m.blocks[pos.file]),
+        ahead: new ReadAhead(
+          fh,
+          BLOCK,
+          m.blocks[pos.file],
+          (this.readBuffers ??= readAheadBuffers(BLOCK))
+        ),
         records
       }
     }
@@ -835,6 +842,7 @@ export class VirtualDrive implements TapeDriver {
     if (!s) return
     this.stream = null
     if (s.kind === 'read') {
+      await s.ahead.settle()
       await s.fh.close()
       return
     }
