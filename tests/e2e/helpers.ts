@@ -181,6 +181,27 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true })
 }
 
+/**
+ * Picks the option `name` of the Vuetify select that carries `data-testid`, and picks it again
+ * when a busy machine lost the click (the menu still opening): until the select shows it.
+ */
+export async function chooseOption(page: Page, testid: string, name: RegExp): Promise<void> {
+  const select = page.getByTestId(testid)
+  const shown = async () => (await select.textContent()) ?? ''
+  await expect
+    .poll(
+      async () => {
+        if (!name.test(await shown())) {
+          await select.click()
+          await page.getByRole('option', { name }).click({ timeout: 5_000 })
+        }
+        return shown()
+      },
+      { timeout: 30_000 }
+    )
+    .toMatch(name)
+}
+
 /** The input element inside a Vuetify field that carries `data-testid`. */
 export function field(page: Page, testid: string) {
   return page.getByTestId(testid).locator('input').first()

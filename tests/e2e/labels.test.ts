@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
+  chooseOption,
   field,
   harnessApi,
   openView,
@@ -144,8 +145,7 @@ describe('labels view', () => {
 
   it('exports an Avery 3420 sheet from position 5 whose barcodes scan back', async () => {
     await page.getByTestId('labels-mode-color').click()
-    await page.getByTestId('labels-paper').click()
-    await page.getByRole('option', { name: /Avery Zweckform 3420/ }).click()
+    await chooseOption(page, 'labels-paper', /Avery Zweckform 3420/)
     await waitSummary(/^24 labels on 1 Avery 3420 sheet\./)
     // start at the first free position of a partly used sheet, picked on the sheet map
     await page.locator('[data-testid="labels-sheet-map"] [data-position="5"]').click()

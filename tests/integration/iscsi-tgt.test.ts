@@ -5,6 +5,7 @@
  * elsewhere); sense is fixed format as tgt sends it.
  */
 import { randomBytes } from 'node:crypto'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ScsiStatus,
@@ -373,9 +374,23 @@ describe('iSCSI initiator against tgtd', () => {
     expect(error).toBeInstanceOf(TransportError)
     expect(error.mayHaveRun).toBe(true)
     expect(error.message).toMatch(/connection/)
+    // SIGKILL is not instant: until tgtd is gone its listening socket still completes handshakes
+    await expect.poll(() => portRefuses(rig.host, rig.port), { timeout: 10_000 }).toBe(true)
     const next = await run(drive, TUR).catch((e) => e)
     expect(next).toBeInstanceOf(TransportError)
     expect(next.mayHaveRun).toBe(false)
     expect(next.message).toMatch(/cannot connect/)
   })
 })
+
+/** True when nothing listens on host:port any more (the connection is refused). */
+function portRefuses(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(false)
+    })
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'))
+  })
+}
